@@ -1,0 +1,3 @@
+//! The agent step Lambda: one step of the agent loop.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Step Functions intrinsic functions (`States.Format`, `States.MathAdd`, ...).

@@ -1,0 +1,1 @@
+//! Step Functions JSONPath: reference paths and query paths.

@@ -1,0 +1,1 @@
+//! A JSONata evaluator for Step Functions' JSONata query language.

@@ -1,0 +1,3 @@
+//! Tool Lambda: exact arithmetic.
+
+fn main() {}

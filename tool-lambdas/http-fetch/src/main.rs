@@ -1,0 +1,3 @@
+//! Tool Lambda: HTTP GET/POST with SSRF protection.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Tool Lambda: RFC 9535 JSONPath queries over inline or offloaded documents.
+
+fn main() {}
