@@ -37,4 +37,6 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "cargo test"
 cargo test --workspace --quiet
+log "CDK app: npm ci, unit tests (cdk-nag included)"
+(cd cdk && npm ci --no-audit --no-fund --loglevel=error && npm test)
 log "all tests passed"

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The CDK app: one AgentStack built from the committed ASL and tool manifests, checked by
+// cdk-nag's AwsSolutions pack at synth time.
+import * as path from 'path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AgentStack, stubCode } from '../lib/agent-stack';
+
+const app = new App();
+// dist/bin/app.js → repository root is three levels up.
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+new AgentStack(app, app.node.tryGetContext('stackName') ?? 'SfnAgent', {
+  repoRoot,
+  stateMachineName: app.node.tryGetContext('stateMachineName') ?? 'Agent',
+  codeFor: app.node.tryGetContext('stubCode') === 'true' ? stubCode(path.join(repoRoot, 'target', 'cdk-stub')) : undefined,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
