@@ -1,3 +1,7 @@
-//! Tool Lambda: exact arithmetic.
+//! The `calculator` tool Lambda: only wiring; the logic is in the library.
+#![recursion_limit = "256"]
 
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    toolkit::run(calculator::Calculator).await
+}
