@@ -1,3 +1,7 @@
-//! Tool Lambda: RFC 9535 JSONPath queries over inline or offloaded documents.
+//! The `json-query` tool Lambda: only wiring; the logic is in the library.
+#![recursion_limit = "256"]
 
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    toolkit::run(json_query::JsonQuery).await
+}
