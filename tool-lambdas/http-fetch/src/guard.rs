@@ -1,0 +1,254 @@
+//! Which addresses `http-fetch` may connect to (SSRF protection).
+//!
+//! By default every address that is not globally routable is refused: loopback,
+//! link-local (169.254.0.0/16, including the instance metadata endpoint 169.254.169.254,
+//! and fe80::/10), private (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT
+//! (100.64/10), "this network" (0/8, ::), multicast, broadcast, reserved and documentation
+//! ranges, and IPv6 forms that embed an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
+//! IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`), which are judged by that IPv4 address.
+//! Ranges: IANA special-purpose address registries (RFC 6890 and updates).
+//!
+//! An allow-list (`HTTP_FETCH_ALLOW`, comma-separated CIDRs such as `127.0.0.1/32,::1/128`)
+//! re-admits specific ranges, for tests against a local server.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A CIDR block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+/// An allow-list entry could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a CIDR block; write e.g. `127.0.0.1/32` or `::1/128`")]
+pub struct CidrError(String);
+
+impl std::str::FromStr for Cidr {
+    type Err = CidrError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || CidrError(s.to_owned());
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr.trim().parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.trim().parse::<u8>().map_err(|_| bad())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(bad());
+        }
+        Ok(Self { addr, prefix })
+    }
+}
+
+impl Cidr {
+    /// Whether `ip` lies in this block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The address policy: refuse non-public addresses unless allow-listed.
+#[derive(Debug, Clone, Default)]
+pub struct AddressPolicy {
+    allow: Vec<Cidr>,
+}
+
+impl AddressPolicy {
+    /// A policy with an allow-list.
+    pub fn with_allow_list(allow: Vec<Cidr>) -> Self {
+        Self { allow }
+    }
+
+    /// Reads `HTTP_FETCH_ALLOW`.
+    pub fn from_env() -> Result<Self, CidrError> {
+        let allow = std::env::var("HTTP_FETCH_ALLOW")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { allow })
+    }
+
+    /// `Err(reason)` when the policy refuses `ip`.
+    pub fn check(&self, ip: IpAddr) -> Result<(), &'static str> {
+        if self.allow.iter().any(|c| c.contains(ip)) {
+            return Ok(());
+        }
+        match non_public_reason(ip) {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    }
+}
+
+fn in_v4(ip: Ipv4Addr, net: [u8; 4], prefix: u32) -> bool {
+    let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+    u32::from(ip) & mask == u32::from(Ipv4Addr::from(net)) & mask
+}
+
+fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
+    let table: [([u8; 4], u32, &'static str); 16] = [
+        ([0, 0, 0, 0], 8, "\"this network\" (0.0.0.0/8)"),
+        ([10, 0, 0, 0], 8, "private (10.0.0.0/8)"),
+        ([100, 64, 0, 0], 10, "carrier-grade NAT (100.64.0.0/10)"),
+        ([127, 0, 0, 0], 8, "loopback (127.0.0.0/8)"),
+        (
+            [169, 254, 0, 0],
+            16,
+            "link-local, including instance metadata (169.254.0.0/16)",
+        ),
+        ([172, 16, 0, 0], 12, "private (172.16.0.0/12)"),
+        (
+            [192, 0, 0, 0],
+            24,
+            "IETF protocol assignments (192.0.0.0/24)",
+        ),
+        ([192, 0, 2, 0], 24, "documentation (192.0.2.0/24)"),
+        ([192, 88, 99, 0], 24, "6to4 relay anycast (192.88.99.0/24)"),
+        ([192, 168, 0, 0], 16, "private (192.168.0.0/16)"),
+        ([198, 18, 0, 0], 15, "benchmarking (198.18.0.0/15)"),
+        ([198, 51, 100, 0], 24, "documentation (198.51.100.0/24)"),
+        ([203, 0, 113, 0], 24, "documentation (203.0.113.0/24)"),
+        ([224, 0, 0, 0], 4, "multicast (224.0.0.0/4)"),
+        ([240, 0, 0, 0], 4, "reserved (240.0.0.0/4)"),
+        ([255, 255, 255, 255], 32, "broadcast"),
+    ];
+    table
+        .iter()
+        .find(|(net, prefix, _)| in_v4(ip, *net, *prefix))
+        .map(|(_, _, reason)| *reason)
+}
+
+fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+    let bits = u128::from(ip);
+    let seg = ip.segments();
+    // Forms that embed an IPv4 address are judged by it.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_reason(v4).or(None);
+    }
+    if seg[0..6] == [0, 0, 0, 0, 0, 0] && bits > 1 {
+        // IPv4-compatible ::a.b.c.d (deprecated); judge the embedded address.
+        return v4_reason(Ipv4Addr::from((bits & 0xffff_ffff) as u32))
+            .or(Some("IPv4-compatible IPv6 (::/96)"));
+    }
+    if seg[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return v4_reason(Ipv4Addr::from((bits & 0xffff_ffff) as u32));
+    }
+    if ip.is_unspecified() {
+        return Some("unspecified (::)");
+    }
+    if ip.is_loopback() {
+        return Some("loopback (::1)");
+    }
+    let prefixes: [(u128, u32, &'static str); 6] = [
+        (0xfc00 << 112, 7, "unique local (fc00::/7)"),
+        (0xfe80 << 112, 10, "link-local (fe80::/10)"),
+        (0xfec0 << 112, 10, "site-local (fec0::/10)"),
+        (0xff00 << 112, 8, "multicast (ff00::/8)"),
+        (0x2001_0db8 << 96, 32, "documentation (2001:db8::/32)"),
+        (0x0100 << 112, 64, "discard-only (100::/64)"),
+    ];
+    prefixes
+        .iter()
+        .find(|(net, prefix, _)| {
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            bits & mask == net & mask
+        })
+        .map(|(_, _, reason)| *reason)
+}
+
+/// Why `ip` is not a public address, or `None` when it is.
+pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => v4_reason(v4),
+        IpAddr::V6(v6) => v6_reason(v6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(s: &str) -> bool {
+        AddressPolicy::default().check(s.parse().unwrap()).is_err()
+    }
+
+    #[test]
+    fn non_public_addresses_are_refused() {
+        for ip in [
+            "169.254.169.254",
+            "127.0.0.1",
+            "127.1.2.3",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:169.254.169.254",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "::127.0.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(refused(ip), "{ip} must be refused");
+        }
+    }
+
+    #[test]
+    fn public_addresses_pass() {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(!refused(ip), "{ip} must pass");
+        }
+    }
+
+    #[test]
+    fn the_allow_list_readmits_only_its_blocks() {
+        let policy = AddressPolicy::with_allow_list(vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "::1".parse().unwrap(),
+        ]);
+        assert!(policy.check("127.0.0.1".parse().unwrap()).is_ok());
+        assert!(policy.check("::1".parse().unwrap()).is_ok());
+        assert!(policy.check("127.0.0.2".parse().unwrap()).is_err());
+        assert!(policy.check("169.254.169.254".parse().unwrap()).is_err());
+        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+        assert!("nonsense".parse::<Cidr>().is_err());
+    }
+}
