@@ -4,10 +4,20 @@
 //! [`is_intrinsic`] tells whether a `.$` value is a function call, [`evaluate`] runs it
 //! (arguments may be literals, paths into the input, the Context Object or variables, and
 //! nested calls), and [`parse`] checks syntax and arity for the validator.
+//! [`evaluate_value`] evaluates any `.$` value (a path or a call).
+//!
+//! All 18 functions are implemented: `States.Format`, `StringToJson`, `JsonToString`,
+//! `Array`, `ArrayPartition`, `ArrayContains`, `ArrayRange`, `ArrayGetItem`, `ArrayLength`,
+//! `ArrayUnique`, `Base64Encode`, `Base64Decode`, `Hash`, `JsonMerge`, `MathRandom`,
+//! `MathAdd`, `StringSplit` and `UUID`. Invalid arguments raise `States.IntrinsicFailure`;
+//! a path argument that matches nothing raises `States.Runtime`.
+
+mod functions;
+mod parser;
 
 use serde_json::Value;
 
-use crate::jsonpath::Scope;
+use crate::jsonpath::{self, PathError, Scope};
 
 /// An intrinsic function failed. `error` is the name AWS raises
 /// (`States.IntrinsicFailure`, `States.Runtime`, ...), `cause` AWS's text where known.
@@ -20,6 +30,16 @@ pub struct IntrinsicError {
     pub cause: String,
 }
 
+/// The error name for invalid intrinsic function arguments.
+pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+
+pub(crate) fn failure(cause: impl Into<String>) -> IntrinsicError {
+    IntrinsicError {
+        error: INTRINSIC_FAILURE.to_owned(),
+        cause: cause.into(),
+    }
+}
+
 /// Whether `text` is an intrinsic function call (`States.<Name>(...)`).
 pub fn is_intrinsic(text: &str) -> bool {
     text.trim_start().starts_with("States.")
@@ -27,13 +47,63 @@ pub fn is_intrinsic(text: &str) -> bool {
 
 /// Checks syntax and arity without evaluating.
 pub fn parse(text: &str) -> Result<(), IntrinsicError> {
-    Err(IntrinsicError {
-        error: "States.Runtime".to_owned(),
-        cause: format!("intrinsic functions are not implemented yet: `{text}`"),
-    })
+    parser::parse_call_text(text).map(|_| ())
 }
 
+/// The names of the intrinsic functions (without the `States.` prefix).
+pub const FUNCTION_NAMES: [&str; 18] = [
+    "Format",
+    "StringToJson",
+    "JsonToString",
+    "Array",
+    "ArrayPartition",
+    "ArrayContains",
+    "ArrayRange",
+    "ArrayGetItem",
+    "ArrayLength",
+    "ArrayUnique",
+    "Base64Encode",
+    "Base64Decode",
+    "Hash",
+    "JsonMerge",
+    "MathRandom",
+    "MathAdd",
+    "StringSplit",
+    "UUID",
+];
+
 /// Evaluates an intrinsic function call against the state input.
-pub fn evaluate(text: &str, _input: &Value, _scope: &Scope<'_>) -> Result<Value, IntrinsicError> {
-    parse(text).map(|_| Value::Null)
+pub fn evaluate(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, IntrinsicError> {
+    let call = parser::parse_call_text(text)?;
+    functions::call(&call, input, scope)
 }
+
+/// Why a `.$` value could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The value is a path and it failed.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// The value is an intrinsic function call and it failed.
+    #[error(transparent)]
+    Intrinsic(#[from] IntrinsicError),
+}
+
+/// Evaluates the value of a `.$` field: an intrinsic function call when
+/// [`is_intrinsic`], otherwise a path ([`jsonpath::select`]).
+pub fn evaluate_value(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, ValueError> {
+    if is_intrinsic(text) {
+        Ok(evaluate(text, input, scope)?)
+    } else {
+        Ok(jsonpath::select(text, input, scope)?)
+    }
+}
+
+/// Renders a value the way `States.Format` does (Step Functions formats arguments with
+/// Java's `toString`: strings as they are, objects as `{a=1, b=[]}`, arrays as `[1, 2]`).
+pub fn format_argument(value: &Value) -> String {
+    functions::java_string(value)
+}
+
+#[cfg(test)]
+mod tests;

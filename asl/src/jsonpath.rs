@@ -6,8 +6,28 @@
 //!   indefinite one (wildcards, filters, slices, unions, deep scan) yields an array.
 //! - [`set`] applies a `ResultPath` (a reference path) to the state input.
 //! - [`parse`] checks syntax only (for the validator), reporting where it went wrong.
+//!
+//! Step Functions evaluates JSONPath with the Jayway library, so this module follows its
+//! dialect: `$.name`, `$['name']` (several names in one bracket at the end of a path select
+//! an object holding those that exist), `[n]` and `[-n]`, `[*]`, `.*`, `..` (deep scan),
+//! slices `[a:b:c]`, index unions `[0,1]`, filters `[?(...)]` and functions such as
+//! `.length()`. A definite path (only names and single indexes) that matches nothing is an
+//! error ([`PathError::NoResults`], see [`not_found_message`] for AWS's text); an indefinite
+//! one yields the array of its matches, possibly empty.
 
-use serde_json::Value;
+mod eval;
+mod filter;
+mod syntax;
+
+use serde_json::{Map, Value};
+
+pub(crate) use syntax::{Parsed, Root, Segment};
+
+/// JSON equality where numbers compare by value (`1 == 1.0`), as Step Functions compares
+/// values in filters and `States.ArrayContains`/`States.ArrayUnique`.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    eval::values_equal(a, b)
+}
 
 /// What a path is evaluated against besides the input.
 pub struct Scope<'a> {
@@ -49,21 +69,188 @@ pub struct Path {
     pub text: String,
 }
 
+impl Path {
+    /// Whether the path is definite (only names and single indexes, no wildcard, filter,
+    /// slice, union, deep scan or function), i.e. a reference path that yields one value.
+    pub fn is_definite(&self) -> bool {
+        syntax::parse(&self.text).is_ok_and(|p| p.is_definite())
+    }
+
+    /// Whether the path reads the Context Object (`$$...`).
+    pub fn is_context(&self) -> bool {
+        syntax::parse(&self.text).is_ok_and(|p| p.root == Root::Context)
+    }
+
+    /// The variable the path reads (`$name...`), if it reads one.
+    pub fn variable(&self) -> Option<String> {
+        match syntax::parse(&self.text).ok()?.root {
+            Root::Variable(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
 /// Parses `path`, checking its syntax.
 pub fn parse(path: &str) -> Result<Path, PathError> {
-    Err(PathError::Syntax {
-        path: path.to_owned(),
-        reason: "not implemented yet".to_owned(),
+    syntax::parse(path).map(|_| Path {
+        text: path.to_owned(),
     })
 }
 
+/// Whether `path` is a valid reference path (the form `ResultPath`, `InputPath`-like
+/// fields of the spec and [`set`] accept): a definite path on the input, `$` included.
+pub fn is_reference_path(path: &str) -> bool {
+    syntax::parse(path).is_ok_and(|p| p.root == Root::Input && p.is_definite())
+}
+
 /// Evaluates `path` against `input` (see the module docs).
-pub fn select(path: &str, _input: &Value, _scope: &Scope<'_>) -> Result<Value, PathError> {
-    parse(path).map(|_| Value::Null)
+pub fn select(path: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, PathError> {
+    let parsed = syntax::parse(path)?;
+    select_parsed(path, &parsed, input, scope).map_err(|(e, _)| e)
+}
+
+/// When [`select`] fails with [`PathError::NoResults`], the text AWS gives as the reason
+/// (Jayway's message, e.g. `No results for path: $['x']` or
+/// `Missing property in path $['a']`). AWS reports it as
+/// `Invalid path '<path>' : <reason>` for `InputPath`/`OutputPath`. `None` when the path
+/// does not fail that way.
+pub fn not_found_message(path: &str, input: &Value, scope: &Scope<'_>) -> Option<String> {
+    let parsed = syntax::parse(path).ok()?;
+    match select_parsed(path, &parsed, input, scope) {
+        Err((PathError::NoResults { .. }, reason)) => reason,
+        _ => None,
+    }
+}
+
+type SelectError = (PathError, Option<String>);
+
+pub(crate) fn select_parsed(
+    path: &str,
+    parsed: &Parsed,
+    input: &Value,
+    scope: &Scope<'_>,
+) -> Result<Value, SelectError> {
+    let var_value;
+    let root: &Value = match &parsed.root {
+        Root::Input => input,
+        Root::Context => scope.context,
+        Root::Variable(name) => {
+            var_value = (scope.variables)(name).ok_or_else(|| {
+                (
+                    PathError::UndefinedVariable {
+                        path: path.to_owned(),
+                    },
+                    None,
+                )
+            })?;
+            &var_value
+        }
+    };
+    eval::evaluate(parsed, root).map_err(|reason| {
+        (
+            PathError::NoResults {
+                path: path.to_owned(),
+            },
+            Some(reason),
+        )
+    })
 }
 
 /// Applies a `ResultPath` reference path: returns `input` with `value` placed at `path`
 /// (`$` replaces the whole input; missing objects on the way are created).
-pub fn set(_input: Value, path: &str, _value: Value) -> Result<Value, PathError> {
-    parse(path).map(|_| Value::Null)
+///
+/// The path must be a reference path on the input (names and single indexes). An index
+/// must address an existing array element; a name on the way that holds something other
+/// than an object (or `null`, which is replaced by an object) is an error.
+pub fn set(input: Value, path: &str, value: Value) -> Result<Value, PathError> {
+    let parsed = syntax::parse(path)?;
+    let fail = |reason: String| PathError::Syntax {
+        path: path.to_owned(),
+        reason,
+    };
+    if parsed.root != Root::Input {
+        return Err(fail(
+            "a ResultPath must be a reference path on the state input (starting with `$`)"
+                .to_owned(),
+        ));
+    }
+    let mut steps = Vec::with_capacity(parsed.segments.len());
+    for segment in &parsed.segments {
+        match segment {
+            Segment::Names(names) if names.len() == 1 => steps.push(Step::Name(&names[0])),
+            Segment::Indexes(indexes) if indexes.len() == 1 => steps.push(Step::Index(indexes[0])),
+            _ => {
+                return Err(fail(
+                    "a ResultPath must be a reference path (only names and single indexes)"
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    let mut input = input;
+    place(&mut input, &steps, value, "$".to_owned()).map_err(fail)?;
+    Ok(input)
 }
+
+enum Step<'a> {
+    Name(&'a str),
+    Index(i64),
+}
+
+fn place(target: &mut Value, steps: &[Step<'_>], value: Value, at: String) -> Result<(), String> {
+    let Some((first, rest)) = steps.split_first() else {
+        *target = value;
+        return Ok(());
+    };
+    match first {
+        Step::Name(name) => {
+            if target.is_null() {
+                *target = Value::Object(Map::new());
+            }
+            let Value::Object(map) = target else {
+                return Err(format!(
+                    "cannot set field '{name}' on {at}, which is {} and not an object",
+                    describe(target)
+                ));
+            };
+            let next_at = format!("{at}['{name}']");
+            if rest.is_empty() {
+                map.insert((*name).to_owned(), value);
+                return Ok(());
+            }
+            let slot = map.entry((*name).to_owned()).or_insert(Value::Null);
+            place(slot, rest, value, next_at)
+        }
+        Step::Index(index) => {
+            let Value::Array(items) = target else {
+                return Err(format!(
+                    "cannot set index [{index}] on {at}, which is {} and not an array",
+                    describe(target)
+                ));
+            };
+            let len = items.len() as i64;
+            let effective = if *index < 0 { len + index } else { *index };
+            if effective < 0 || effective >= len {
+                return Err(format!(
+                    "index [{index}] is out of bounds for the array at {at} (length {len})"
+                ));
+            }
+            let next_at = format!("{at}[{index}]");
+            place(&mut items[effective as usize], rest, value, next_at)
+        }
+    }
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;
