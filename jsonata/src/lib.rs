@@ -3,8 +3,28 @@
 //! API contract (the interpreter and the validator call only this):
 //! [`parse`] checks an expression's syntax; [`evaluate`] runs it against an input with
 //! variable bindings (`$states`, and the state machine's variables).
+//!
+//! The implementation follows JSONata 2.x (the reference jsonata-js semantics for
+//! sequences, paths, predicates and the function library) plus the functions Step
+//! Functions adds (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//! Modules: [`lexer`](crate) tokens, `parser` syntax tree, `eval` evaluator,
+//! `functions` library, `value` runtime values.
+
+mod ast;
+mod errors;
+mod eval;
+mod functions;
+mod lexer;
+mod parser;
+mod value;
 
 use serde_json::{Map, Value};
+
+use crate::value::{Flags, Val, child};
+
+/// The error code [`evaluate`] reports when an expression's result is a function, which
+/// has no JSON form (Step Functions reports "returned an unsupported result type").
+pub const FUNCTION_RESULT_CODE: &str = "SFN_FUNCTION_RESULT";
 
 /// A JSONata error: `code` is JSONata's error code (`S0201`, `T2001`, ...) when there is
 /// one, `message` a readable text, `position` the character offset in the expression.
@@ -21,19 +41,44 @@ pub struct JsonataError {
 
 /// Checks the syntax of `expression`.
 pub fn parse(expression: &str) -> Result<(), JsonataError> {
-    Err(JsonataError {
-        code: None,
-        message: format!("JSONata is not implemented yet: `{expression}`"),
-        position: None,
-    })
+    parser::parse(expression).map(|_| ())
 }
 
 /// Evaluates `expression` against `input` with `bindings` (names without `$`).
 /// `Ok(None)` is JSONata's "undefined" (no result).
+///
+/// A result that is a function is an error with code [`FUNCTION_RESULT_CODE`].
+/// Whole numbers in the result are JSON integers (`3`, not `3.0`).
 pub fn evaluate(
     expression: &str,
-    _input: &Value,
-    _bindings: &Map<String, Value>,
+    input: &Value,
+    bindings: &Map<String, Value>,
 ) -> Result<Option<Value>, JsonataError> {
-    parse(expression).map(|_| None)
+    let ast = parser::parse(expression)?;
+    let env = child(&functions::builtins_env());
+    for (name, value) in bindings {
+        env.bind(name, Some(Val::from_json(value)));
+    }
+    let root = Val::from_json(input);
+    env.bind("$", Some(root.clone()));
+    // An array input document is wrapped so that paths treat it as one value.
+    let input = match root {
+        Val::Arr(..) => Val::Arr(
+            std::rc::Rc::new(vec![root]),
+            Flags { seq: true, outer: true, ..Flags::default() },
+        ),
+        v => v,
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let ev = eval::Evaluator::new(now);
+    let result = ev.eval(&ast, Some(&input), &env)?;
+    match result {
+        None => Ok(None),
+        Some(Val::Func(_)) => Err(JsonataError {
+            code: Some(FUNCTION_RESULT_CODE.to_string()),
+            message: "The expression evaluated to a function, which has no JSON value".into(),
+            position: None,
+        }),
+        Some(v) => v.to_json().map(Some),
+    }
 }
