@@ -100,7 +100,14 @@ pub fn parse(path: &str) -> Result<Path, PathError> {
 /// Whether `path` is a valid reference path (the form `ResultPath`, `InputPath`-like
 /// fields of the spec and [`set`] accept): a definite path on the input, `$` included.
 pub fn is_reference_path(path: &str) -> bool {
-    syntax::parse(path).is_ok_and(|p| p.root == Root::Input && p.is_definite())
+    syntax::parse(path).is_ok_and(|p| {
+        p.root == Root::Input
+            && p.segments.iter().all(|s| match s {
+                Segment::Names(names) => names.len() == 1,
+                Segment::Indexes(indexes) => indexes.len() == 1,
+                _ => false,
+            })
+    })
 }
 
 /// Evaluates `path` against `input` (see the module docs).

@@ -19,18 +19,49 @@ pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
         out: Vec::new(),
     };
     walker.walk(doc, 0, "$".to_owned())?;
-    let result = if definite {
-        match walker.out.into_iter().next() {
+    if definite {
+        let result = match walker.out.into_iter().next() {
             Some(v) => v.into_owned(),
             None => return Err(format!("No results for path: {}", render(segments))),
-        }
-    } else {
-        Value::Array(walker.out.into_iter().map(Cow::into_owned).collect())
-    };
-    match function {
-        Some(name) => apply_function(name, result),
-        None => Ok(result),
+        };
+        return match function {
+            Some(name) => apply_function(name, result),
+            None => Ok(result),
+        };
     }
+    let matches: Vec<Value> = walker.out.into_iter().map(Cow::into_owned).collect();
+    match function {
+        None => Ok(Value::Array(matches)),
+        Some(name) => Ok(apply_to_matches(name, segments, matches)),
+    }
+}
+
+/// A function after an indefinite path. As in Jayway: after a leading deep scan
+/// (`$..book.length()`) it applies to all the matches together (`length()` counting their
+/// children); otherwise to each match, yielding the array of the results.
+fn apply_to_matches(name: &str, segments: &[Segment], matches: Vec<Value>) -> Value {
+    if segments.first() == Some(&Segment::Scan) {
+        let result = if matches!(name, "length" | "size") {
+            let count: usize = matches
+                .iter()
+                .map(|m| match m {
+                    Value::Array(a) => a.len(),
+                    Value::Object(o) => o.len(),
+                    _ => 0,
+                })
+                .sum();
+            Ok(Value::from(count))
+        } else {
+            apply_function(name, Value::Array(matches))
+        };
+        return result.unwrap_or(Value::Null);
+    }
+    Value::Array(
+        matches
+            .into_iter()
+            .filter_map(|m| apply_function(name, m).ok())
+            .collect(),
+    )
 }
 
 /// Evaluates a path inside a filter (`@...` on `base`, `$...` on `root`): `None` when a
@@ -180,10 +211,8 @@ impl<'v> Walker<'v, '_> {
                             }
                         }
                     }
-                    Value::Object(_) => {
-                        if matches(expr, node, self.root) {
-                            self.walk(node, i + 1, path)?;
-                        }
+                    Value::Object(_) if matches(expr, node, self.root) => {
+                        self.walk(node, i + 1, path)?;
                     }
                     _ => {}
                 }
