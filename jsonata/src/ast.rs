@@ -87,7 +87,10 @@ pub(crate) enum Kind {
     Descendant,
     Parent,
     /// A location path: a sequence of steps.
-    Path { steps: Vec<Expr>, keep_singleton: bool },
+    Path {
+        steps: Vec<Expr>,
+        keep_singleton: bool,
+    },
     /// Unary minus.
     Neg(Box<Expr>),
     /// `[a, b, ...]`.
@@ -108,9 +111,16 @@ pub(crate) enum Kind {
     Block(Vec<Expr>),
     Bind(String, Box<Expr>),
     /// A function call; `partial` when some argument is a `?` placeholder.
-    Call { func: Box<Expr>, args: Vec<Expr>, partial: bool },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Expr>,
+        partial: bool,
+    },
     Placeholder,
-    Lambda { params: Vec<String>, body: Rc<Expr> },
+    Lambda {
+        params: Vec<String>,
+        body: Rc<Expr>,
+    },
     /// `lhs ~> rhs`.
     Apply(Box<Expr>, Box<Expr>),
 }

@@ -36,7 +36,10 @@ fn num_desc(v: &Val) -> String {
 impl Evaluator {
     /// A new evaluator whose clock reads `now_millis`.
     pub fn new(now_millis: i64) -> Self {
-        Evaluator { depth: Cell::new(0), now_millis }
+        Evaluator {
+            depth: Cell::new(0),
+            now_millis,
+        }
     }
 
     /// Evaluates `e` with context `input` in scope `env`.
@@ -54,10 +57,10 @@ impl Evaluator {
         for p in &e.predicates {
             result = Some(self.filter(p, result, env)?);
         }
-        if !matches!(e.kind, Kind::Path { .. }) {
-            if let Some(g) = &e.group {
-                result = Some(self.group(g, result, env)?);
-            }
+        if !matches!(e.kind, Kind::Path { .. })
+            && let Some(g) = &e.group
+        {
+            result = Some(self.group(g, result, env)?);
         }
         Ok(normalize(result, e.keep_array))
     }
@@ -84,9 +87,10 @@ impl Evaluator {
                     "The object representing the 'parent' cannot be derived from this expression",
                 ));
             }
-            Kind::Path { steps, keep_singleton } => {
-                self.path(e, steps, *keep_singleton, input, env)?
-            }
+            Kind::Path {
+                steps,
+                keep_singleton,
+            } => self.path(e, steps, *keep_singleton, input, env)?,
             Kind::Neg(x) => match self.eval(x, input, env)? {
                 None => None,
                 Some(Val::Num(n)) => Some(Val::Num(-n)),
@@ -112,7 +116,13 @@ impl Evaluator {
                         }
                     }
                 }
-                Some(Val::Arr(Rc::new(out), Flags { cons: e.cons_array, ..Flags::default() }))
+                Some(Val::Arr(
+                    Rc::new(out),
+                    Flags {
+                        cons: e.cons_array,
+                        ..Flags::default()
+                    },
+                ))
             }
             Kind::Object(pairs) => Some(self.group(pairs, input.cloned(), env)?),
             Kind::Binary(op, l, r) => self.binary(e, *op, l, r, input, env)?,
@@ -145,7 +155,11 @@ impl Evaluator {
                 env: env.clone(),
                 input: input.cloned(),
             }))),
-            Kind::Call { func, args, partial } => {
+            Kind::Call {
+                func,
+                args,
+                partial,
+            } => {
                 if *partial {
                     Some(self.partial(e, func, args, input, env)?)
                 } else {
@@ -155,7 +169,12 @@ impl Evaluator {
             Kind::Placeholder => None,
             Kind::Apply(l, r) => {
                 let lhs = self.eval(l, input, env)?;
-                if let Kind::Call { func, args, partial: false } = &r.kind {
+                if let Kind::Call {
+                    func,
+                    args,
+                    partial: false,
+                } = &r.kind
+                {
                     self.call(r, func, args, input, env, Some(lhs))?
                 } else {
                     let f = self.eval(r, input, env)?;
@@ -201,12 +220,11 @@ impl Evaluator {
                 v => seq = vec![Some(v.clone())],
             }
         }
-        if keep_singleton {
-            if let Val::Arr(a, f) = &result {
-                if f.seq {
-                    result = Val::Arr(a.clone(), Flags { keep: true, ..*f });
-                }
-            }
+        if keep_singleton
+            && let Val::Arr(a, f) = &result
+            && f.seq
+        {
+            result = Val::Arr(a.clone(), Flags { keep: true, ..*f });
         }
         if let Some(g) = &e.group {
             return Ok(Some(self.group(g, Some(result), env)?));
@@ -233,12 +251,12 @@ impl Evaluator {
                 results.push(r);
             }
         }
-        if last && results.len() == 1 {
-            if let Val::Arr(_, f) = &results[0] {
-                if !f.seq {
-                    return Ok(results.pop().expect("one result"));
-                }
-            }
+        if last
+            && results.len() == 1
+            && let Val::Arr(_, f) = &results[0]
+            && !f.seq
+        {
+            return Ok(results.pop().expect("one result"));
         }
         let mut out = Vec::new();
         for r in results {
@@ -263,13 +281,13 @@ impl Evaluator {
             if idx < 0.0 {
                 idx += items.len() as f64;
             }
-            if idx >= 0.0 {
-                if let Some(item) = items.get(idx as usize) {
-                    if let Val::Arr(..) = item {
-                        return Ok(item.clone());
-                    }
-                    out.push(item.clone());
+            if idx >= 0.0
+                && let Some(item) = items.get(idx as usize)
+            {
+                if let Val::Arr(..) = item {
+                    return Ok(item.clone());
                 }
+                out.push(item.clone());
             }
             return Ok(Val::seq(out));
         }
@@ -361,14 +379,14 @@ impl Evaluator {
             let mut k = Vec::with_capacity(terms.len());
             for (t, _) in terms {
                 let v = self.eval(t, Some(item), env)?;
-                if let Some(v) = &v {
-                    if !matches!(v, Val::Num(_) | Val::Str(_)) {
-                        return Err(err(
-                            "T2008",
-                            step.pos,
-                            "The expressions within an order-by clause must evaluate to numeric or string values",
-                        ));
-                    }
+                if let Some(v) = &v
+                    && !matches!(v, Val::Num(_) | Val::Str(_))
+                {
+                    return Err(err(
+                        "T2008",
+                        step.pos,
+                        "The expressions within an order-by clause must evaluate to numeric or string values",
+                    ));
                 }
                 k.push(v);
             }
@@ -411,7 +429,9 @@ impl Evaluator {
             }
             std::cmp::Ordering::Equal
         });
-        Ok(Val::seq(idx.into_iter().map(|i| items[i].clone()).collect()))
+        Ok(Val::seq(
+            idx.into_iter().map(|i| items[i].clone()).collect(),
+        ))
     }
 
     fn binary(
@@ -442,11 +462,19 @@ impl Evaluator {
             }
             BinOp::Coalesce => {
                 let lv = self.eval(l, input, env)?;
-                return if lv.is_some() { Ok(lv) } else { self.eval(r, input, env) };
+                return if lv.is_some() {
+                    Ok(lv)
+                } else {
+                    self.eval(r, input, env)
+                };
             }
             BinOp::Default => {
                 let lv = self.eval(l, input, env)?;
-                return if truthy(lv.as_ref()) { Ok(lv) } else { self.eval(r, input, env) };
+                return if truthy(lv.as_ref()) {
+                    Ok(lv)
+                } else {
+                    self.eval(r, input, env)
+                };
             }
             _ => {}
         }
@@ -462,7 +490,9 @@ impl Evaluator {
                         return Err(err(
                             "T2001",
                             e.pos,
-                            &format!("The left side of the {sym} operator must evaluate to a number"),
+                            &format!(
+                                "The left side of the {sym} operator must evaluate to a number"
+                            ),
                         ));
                     }
                 };
@@ -479,7 +509,9 @@ impl Evaluator {
                         ));
                     }
                 };
-                let (Some(a), Some(b)) = (ln, rn) else { return Ok(None) };
+                let (Some(a), Some(b)) = (ln, rn) else {
+                    return Ok(None);
+                };
                 let v = match op {
                     BinOp::Add => a + b,
                     BinOp::Sub => a - b,
@@ -497,12 +529,15 @@ impl Evaluator {
                 Ok(Some(Val::Num(v)))
             }
             BinOp::Eq | BinOp::Ne => {
-                let (Some(a), Some(b)) = (&lv, &rv) else { return Ok(Some(Val::Bool(false))) };
+                let (Some(a), Some(b)) = (&lv, &rv) else {
+                    return Ok(Some(Val::Bool(false)));
+                };
                 let eq = deep_equal(a, b);
                 Ok(Some(Val::Bool(if op == BinOp::Eq { eq } else { !eq })))
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let comparable = |v: &Option<Val>| matches!(v, None | Some(Val::Num(_) | Val::Str(_)));
+                let comparable =
+                    |v: &Option<Val>| matches!(v, None | Some(Val::Num(_) | Val::Str(_)));
                 if !comparable(&lv) || !comparable(&rv) {
                     return Err(err(
                         "T2010",
@@ -512,7 +547,9 @@ impl Evaluator {
                         ),
                     ));
                 }
-                let (Some(a), Some(b)) = (&lv, &rv) else { return Ok(None) };
+                let (Some(a), Some(b)) = (&lv, &rv) else {
+                    return Ok(None);
+                };
                 if a.type_name() != b.type_name() {
                     return Err(err(
                         "T2009",
@@ -535,7 +572,9 @@ impl Evaluator {
                 Ok(Some(Val::Bool(res)))
             }
             BinOp::In => {
-                let (Some(a), Some(b)) = (&lv, &rv) else { return Ok(Some(Val::Bool(false))) };
+                let (Some(a), Some(b)) = (&lv, &rv) else {
+                    return Ok(Some(Val::Bool(false)));
+                };
                 let found = match b {
                     Val::Arr(items, _) => items.iter().any(|x| deep_equal(a, x)),
                     x => deep_equal(a, x),
@@ -567,7 +606,9 @@ impl Evaluator {
                 };
                 let a = int(&lv, "T2003", "left")?;
                 let b = int(&rv, "T2004", "right")?;
-                let (Some(a), Some(b)) = (a, b) else { return Ok(None) };
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Ok(None);
+                };
                 if a > b {
                     return Ok(None);
                 }
@@ -581,7 +622,9 @@ impl Evaluator {
                         ),
                     ));
                 }
-                Ok(Some(Val::seq((a..=b).map(|n| Val::Num(n as f64)).collect())))
+                Ok(Some(Val::seq(
+                    (a..=b).map(|n| Val::Num(n as f64)).collect(),
+                )))
             }
             _ => unreachable!("handled above"),
         }
@@ -605,18 +648,15 @@ impl Evaluator {
             vals.push(self.eval(a, input, env)?);
         }
         let Some(f @ Val::Func(_)) = proc else {
-            if let Kind::Path { steps, .. } = &func.kind {
-                if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
-                    if env.lookup(n).is_some() {
-                        return Err(err(
-                            "T1005",
-                            e.pos,
-                            &format!(
-                                "Attempted to invoke a non-function. Did you mean ${n}?"
-                            ),
-                        ));
-                    }
-                }
+            if let Kind::Path { steps, .. } = &func.kind
+                && let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind)
+                && env.lookup(n).is_some()
+            {
+                return Err(err(
+                    "T1005",
+                    e.pos,
+                    &format!("Attempted to invoke a non-function. Did you mean ${n}?"),
+                ));
             }
             return Err(err("T1006", e.pos, "Attempted to invoke a non-function"));
         };
@@ -638,7 +678,11 @@ impl Evaluator {
     ) -> Res<Val> {
         let proc = self.eval(func, input, env)?;
         let Some(f @ Val::Func(_)) = proc else {
-            return Err(err("T1008", e.pos, "Attempted to partially apply a non-function"));
+            return Err(err(
+                "T1008",
+                e.pos,
+                "Attempted to partially apply a non-function",
+            ));
         };
         let mut pargs = Vec::new();
         for a in args {
@@ -648,7 +692,10 @@ impl Evaluator {
                 pargs.push(PArg::Val(self.eval(a, input, env)?));
             }
         }
-        Ok(Val::Func(Rc::new(Func::Partial { func: f, args: pargs })))
+        Ok(Val::Func(Rc::new(Func::Partial {
+            func: f,
+            args: pargs,
+        })))
     }
 
     /// Calls a function value with arguments; `input` is the caller's context (used by
@@ -664,7 +711,12 @@ impl Evaluator {
             return Err(err("T1006", pos, "Attempted to invoke a non-function"));
         };
         match func.as_ref() {
-            Func::Lambda { params, body, env, input: captured } => {
+            Func::Lambda {
+                params,
+                body,
+                env,
+                input: captured,
+            } => {
                 let scope = child(env);
                 for (i, p) in params.iter().enumerate() {
                     scope.bind(p, args.get(i).cloned().flatten());
@@ -719,7 +771,10 @@ impl Evaluator {
 fn normalize(result: Option<Val>, keep_array: bool) -> Option<Val> {
     match result {
         Some(Val::Arr(a, f)) if f.seq => {
-            let f = Flags { keep: f.keep || keep_array, ..f };
+            let f = Flags {
+                keep: f.keep || keep_array,
+                ..f
+            };
             if a.is_empty() {
                 None
             } else if a.len() == 1 && !f.keep {
@@ -806,5 +861,9 @@ fn descendants(input: Option<&Val>) -> Option<Val> {
         }
     }
     rec(input, &mut out);
-    if out.len() == 1 { out.pop() } else { Some(Val::seq(out)) }
+    if out.len() == 1 {
+        out.pop()
+    } else {
+        Some(Val::seq(out))
+    }
 }

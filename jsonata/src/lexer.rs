@@ -116,22 +116,26 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
             let mut depth = 0i32;
             loop {
                 let Some(&ch) = chars.get(i) else {
-                    return Err(err("S0302", start, "No terminating / in regular expression"));
+                    return Err(err(
+                        "S0302",
+                        start,
+                        "No terminating / in regular expression",
+                    ));
                 };
                 if ch == '/' && depth == 0 {
                     break;
                 }
-                if ch == '\\' {
-                    if let Some(&next) = chars.get(i + 1) {
-                        if next == '/' {
-                            pattern.push('/');
-                        } else {
-                            pattern.push('\\');
-                            pattern.push(next);
-                        }
-                        i += 2;
-                        continue;
+                if ch == '\\'
+                    && let Some(&next) = chars.get(i + 1)
+                {
+                    if next == '/' {
+                        pattern.push('/');
+                    } else {
+                        pattern.push('\\');
+                        pattern.push(next);
                     }
+                    i += 2;
+                    continue;
                 }
                 match ch {
                     '(' | '[' | '{' => depth += 1,
@@ -154,7 +158,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                     break;
                 }
             }
-            out.push(Token { tok: Tok::Regex(pattern, flags), pos: i });
+            out.push(Token {
+                tok: Tok::Regex(pattern, flags),
+                pos: i,
+            });
             continue;
         }
         if c == '"' || c == '\'' {
@@ -203,13 +210,11 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                             if (0xD800..0xDC00).contains(&code)
                                 && chars.get(i + 1) == Some(&'\\')
                                 && chars.get(i + 2) == Some(&'u')
+                                && let Some(low) = read_hex4(&chars, i + 3)
+                                && (0xDC00..0xE000).contains(&low)
                             {
-                                if let Some(low) = read_hex4(&chars, i + 3) {
-                                    if (0xDC00..0xE000).contains(&low) {
-                                        unit = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-                                        i += 6;
-                                    }
-                                }
+                                unit = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                                i += 6;
                             }
                             s.push(char::from_u32(unit).unwrap_or('\u{FFFD}'));
                         }
@@ -227,7 +232,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                 s.push(ch);
                 i += 1;
             }
-            out.push(Token { tok: Tok::Str(s), pos: i });
+            out.push(Token {
+                tok: Tok::Str(s),
+                pos: i,
+            });
             continue;
         }
         if c.is_ascii_digit() {
@@ -266,7 +274,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                 return Err(err("S0102", start, &format!("Number out of range: {text}")));
             }
             i = j;
-            out.push(Token { tok: Tok::Num(n), pos: i });
+            out.push(Token {
+                tok: Tok::Num(n),
+                pos: i,
+            });
             continue;
         }
         if c == '`' {
@@ -287,7 +298,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                 }
                 s.push(ch);
             }
-            out.push(Token { tok: Tok::Name(s), pos: i });
+            out.push(Token {
+                tok: Tok::Name(s),
+                pos: i,
+            });
             continue;
         }
         if c == '$' {
@@ -301,7 +315,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                 s.push(chars[i]);
                 i += 1;
             }
-            out.push(Token { tok: Tok::Var(s), pos: i });
+            out.push(Token {
+                tok: Tok::Var(s),
+                pos: i,
+            });
             continue;
         }
         // operators
@@ -310,7 +327,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
             chars[i..].starts_with(&oc)
         }) {
             i += op.chars().count();
-            out.push(Token { tok: Tok::Op(op), pos: i });
+            out.push(Token {
+                tok: Tok::Op(op),
+                pos: i,
+            });
             continue;
         }
         // names
@@ -333,7 +353,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
         };
         out.push(Token { tok, pos: i });
     }
-    out.push(Token { tok: Tok::End, pos: chars.len() });
+    out.push(Token {
+        tok: Tok::End,
+        pos: chars.len(),
+    });
     Ok(out)
 }
 
@@ -351,7 +374,11 @@ mod tests {
 
     #[test]
     fn tokens_of_a_path() {
-        let toks: Vec<Tok> = tokenize("a.b[0] / 2").unwrap().into_iter().map(|t| t.tok).collect();
+        let toks: Vec<Tok> = tokenize("a.b[0] / 2")
+            .unwrap()
+            .into_iter()
+            .map(|t| t.tok)
+            .collect();
         assert_eq!(
             toks,
             vec![
@@ -371,7 +398,10 @@ mod tests {
     #[test]
     fn regex_in_operand_position() {
         let toks = tokenize("$match(s, /a\\/b/i)").unwrap();
-        assert!(toks.iter().any(|t| t.tok == Tok::Regex("a/b".into(), "i".into())));
+        assert!(
+            toks.iter()
+                .any(|t| t.tok == Tok::Regex("a/b".into(), "i".into()))
+        );
     }
 
     #[test]

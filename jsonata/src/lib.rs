@@ -65,7 +65,11 @@ pub fn evaluate(
     let input = match root {
         Val::Arr(..) => Val::Arr(
             std::rc::Rc::new(vec![root]),
-            Flags { seq: true, outer: true, ..Flags::default() },
+            Flags {
+                seq: true,
+                outer: true,
+                ..Flags::default()
+            },
         ),
         v => v,
     };

@@ -14,7 +14,11 @@ pub(crate) fn parse(src: &str) -> Res<Expr> {
     let raw = p.expression(0)?;
     if p.peek().tok != Tok::End {
         let t = p.peek().clone();
-        return Err(err("S0201", t.pos, &format!("Syntax error: {}", describe(&t.tok))));
+        return Err(err(
+            "S0201",
+            t.pos,
+            &format!("Syntax error: {}", describe(&t.tok)),
+        ));
     }
     process(raw)
 }
@@ -81,9 +85,17 @@ impl Parser {
         }
         let t = self.peek().clone();
         if t.tok == Tok::End {
-            return Err(err("S0203", t.pos, &format!("Expected {op} before end of expression")));
+            return Err(err(
+                "S0203",
+                t.pos,
+                &format!("Expected {op} before end of expression"),
+            ));
         }
-        Err(err("S0202", t.pos, &format!("Expected {op}, got {}", describe(&t.tok))))
+        Err(err(
+            "S0202",
+            t.pos,
+            &format!("Expected {op}, got {}", describe(&t.tok)),
+        ))
     }
 
     fn expression(&mut self, rbp: u8) -> Res<Expr> {
@@ -189,7 +201,10 @@ impl Parser {
         };
         let bin = |o: BinOp, p: &mut Parser, bp: u8| -> Res<Expr> {
             let rhs = p.expression(bp)?;
-            Ok(Expr::new(Kind::Binary(o, Box::new(left.clone()), Box::new(rhs)), pos))
+            Ok(Expr::new(
+                Kind::Binary(o, Box::new(left.clone()), Box::new(rhs)),
+                pos,
+            ))
         };
         let bp = lbp(&Tok::Op(op));
         match op {
@@ -238,7 +253,10 @@ impl Parser {
                 } else {
                     None
                 };
-                Ok(Expr::new(Kind::Cond(Box::new(left), Box::new(then), otherwise), pos))
+                Ok(Expr::new(
+                    Kind::Cond(Box::new(left), Box::new(then), otherwise),
+                    pos,
+                ))
             }
             "[" => {
                 if self.is_op("]") {
@@ -343,11 +361,21 @@ impl Parser {
             let body = self.expression(0)?;
             self.expect("}")?;
             return Ok(Expr::new(
-                Kind::Lambda { params, body: Rc::new(body) },
+                Kind::Lambda {
+                    params,
+                    body: Rc::new(body),
+                },
                 pos,
             ));
         }
-        Ok(Expr::new(Kind::Call { func: Box::new(left), args, partial }, pos))
+        Ok(Expr::new(
+            Kind::Call {
+                func: Box::new(left),
+                args,
+                partial,
+            },
+            pos,
+        ))
     }
 }
 
@@ -383,6 +411,7 @@ fn process_pairs(pairs: Vec<(Expr, Expr)>) -> Res<Vec<(Expr, Expr)>> {
         .collect()
 }
 
+#[allow(clippy::boxed_local)]
 fn boxed(e: Box<Expr>) -> Res<Box<Expr>> {
     Ok(Box::new(process(*e)?))
 }
@@ -395,16 +424,20 @@ fn process(e: Expr) -> Res<Expr> {
         Kind::Dot(l, r) => {
             let lstep = process(*l)?;
             let (mut steps, mut keep_singleton) = match lstep.kind {
-                Kind::Path { steps, keep_singleton }
-                    if lstep.predicates.is_empty() && lstep.group.is_none() =>
-                {
+                Kind::Path {
+                    steps,
+                    keep_singleton,
+                } if lstep.predicates.is_empty() && lstep.group.is_none() => {
                     (steps, keep_singleton)
                 }
                 _ => (vec![lstep], false),
             };
             let mut rest = process(*r)?;
             match rest.kind {
-                Kind::Path { steps: rsteps, keep_singleton: k } if rest.group.is_none() => {
+                Kind::Path {
+                    steps: rsteps,
+                    keep_singleton: k,
+                } if rest.group.is_none() => {
                     steps.extend(rsteps);
                     keep_singleton |= k;
                 }
@@ -427,17 +460,23 @@ fn process(e: Expr) -> Res<Expr> {
                 }
                 keep_singleton |= s.keep_array;
             }
-            if let Some(first) = steps.first_mut() {
-                if matches!(first.kind, Kind::Array(_)) {
-                    first.cons_array = true;
-                }
+            if let Some(first) = steps.first_mut()
+                && matches!(first.kind, Kind::Array(_))
+            {
+                first.cons_array = true;
             }
-            if let Some(last) = steps.last_mut() {
-                if matches!(last.kind, Kind::Array(_)) {
-                    last.cons_array = true;
-                }
+            if let Some(last) = steps.last_mut()
+                && matches!(last.kind, Kind::Array(_))
+            {
+                last.cons_array = true;
             }
-            Expr::new(Kind::Path { steps, keep_singleton }, pos)
+            Expr::new(
+                Kind::Path {
+                    steps,
+                    keep_singleton,
+                },
+                pos,
+            )
         }
         Kind::Filter(l, r) => {
             let mut result = process(*l)?;
@@ -470,7 +509,11 @@ fn process(e: Expr) -> Res<Expr> {
         Kind::GroupBy(l, pairs) => {
             let mut result = process(*l)?;
             if result.group.is_some() {
-                return Err(err("S0210", pos, "Each step can only have one grouping expression"));
+                return Err(err(
+                    "S0210",
+                    pos,
+                    "Each step can only have one grouping expression",
+                ));
             }
             result.group = Some(process_pairs(pairs)?);
             result
@@ -479,7 +522,13 @@ fn process(e: Expr) -> Res<Expr> {
             let result = process(*l)?;
             let mut path = match result.kind {
                 Kind::Path { .. } if result.group.is_none() => result,
-                _ => Expr::new(Kind::Path { steps: vec![result], keep_singleton: false }, pos),
+                _ => Expr::new(
+                    Kind::Path {
+                        steps: vec![result],
+                        keep_singleton: false,
+                    },
+                    pos,
+                ),
             };
             let terms = terms
                 .into_iter()
@@ -493,7 +542,13 @@ fn process(e: Expr) -> Res<Expr> {
         Kind::Name(n) => {
             let mut step = Expr::new(Kind::Name(n), pos);
             step.keep_array = keep;
-            Expr::new(Kind::Path { steps: vec![step], keep_singleton: keep }, pos)
+            Expr::new(
+                Kind::Path {
+                    steps: vec![step],
+                    keep_singleton: keep,
+                },
+                pos,
+            )
         }
         Kind::Neg(x) => Expr::new(Kind::Neg(boxed(x)?), pos),
         Kind::Array(items) => Expr::new(
@@ -512,7 +567,11 @@ fn process(e: Expr) -> Res<Expr> {
             pos,
         ),
         Kind::Bind(n, v) => Expr::new(Kind::Bind(n, boxed(v)?), pos),
-        Kind::Call { func, args, partial } => Expr::new(
+        Kind::Call {
+            func,
+            args,
+            partial,
+        } => Expr::new(
             Kind::Call {
                 func: boxed(func)?,
                 args: args.into_iter().map(process).collect::<Res<_>>()?,
@@ -522,7 +581,13 @@ fn process(e: Expr) -> Res<Expr> {
         ),
         Kind::Lambda { params, body } => {
             let body = process((*body).clone())?;
-            Expr::new(Kind::Lambda { params, body: Rc::new(body) }, pos)
+            Expr::new(
+                Kind::Lambda {
+                    params,
+                    body: Rc::new(body),
+                },
+                pos,
+            )
         }
         Kind::Parent => {
             return Err(err(
@@ -552,7 +617,9 @@ mod tests {
     #[test]
     fn paths_are_built() {
         let e = parse("a.b[0].c").unwrap();
-        let Kind::Path { steps, .. } = e.kind else { panic!("not a path") };
+        let Kind::Path { steps, .. } = e.kind else {
+            panic!("not a path")
+        };
         assert_eq!(steps.len(), 3);
         assert_eq!(steps[1].stages.len(), 1);
     }

@@ -46,7 +46,12 @@ pub(crate) enum PArg {
 #[derive(Debug)]
 pub(crate) enum Func {
     /// A user-defined `function($x){...}`.
-    Lambda { params: Vec<String>, body: Rc<Expr>, env: Env, input: Option<Val> },
+    Lambda {
+        params: Vec<String>,
+        body: Rc<Expr>,
+        env: Env,
+        input: Option<Val>,
+    },
     /// A built-in library function, by name.
     Builtin(&'static str),
     /// A partially applied function.
@@ -69,7 +74,10 @@ pub(crate) type Env = Rc<Frame>;
 
 /// A new scope below `parent`.
 pub(crate) fn child(parent: &Env) -> Env {
-    Rc::new(Frame { vars: RefCell::default(), parent: Some(parent.clone()) })
+    Rc::new(Frame {
+        vars: RefCell::default(),
+        parent: Some(parent.clone()),
+    })
 }
 
 impl Frame {
@@ -100,7 +108,13 @@ impl Val {
 
     /// A result sequence.
     pub fn seq(v: Vec<Val>) -> Val {
-        Val::Arr(Rc::new(v), Flags { seq: true, ..Flags::default() })
+        Val::Arr(
+            Rc::new(v),
+            Flags {
+                seq: true,
+                ..Flags::default()
+            },
+        )
     }
 
     /// Whether this is a function.
@@ -138,7 +152,9 @@ impl Val {
             Value::String(s) => Val::str(s),
             Value::Array(a) => Val::array(a.iter().map(Val::from_json).collect()),
             Value::Object(o) => Val::Obj(Rc::new(
-                o.iter().map(|(k, v)| (k.clone(), Val::from_json(v))).collect(),
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
+                    .collect(),
             )),
         }
     }
@@ -168,12 +184,17 @@ impl Val {
 /// A number as JSON; whole numbers print as integers.
 pub(crate) fn num_to_json(n: f64) -> Res<Value> {
     if !n.is_finite() {
-        return Err(err_np("D1001", &format!("Number out of range: {}", format_number(n))));
+        return Err(err_np(
+            "D1001",
+            &format!("Number out of range: {}", format_number(n)),
+        ));
     }
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         return Ok(Value::from(n as i64));
     }
-    Ok(serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null))
+    Ok(serde_json::Number::from_f64(n)
+        .map(Value::Number)
+        .unwrap_or(Value::Null))
 }
 
 /// JavaScript's `Number.prototype.toString()` for a number.
@@ -182,7 +203,11 @@ pub(crate) fn format_number(n: f64) -> String {
         return "NaN".into();
     }
     if n.is_infinite() {
-        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if n == 0.0 {
         return "0".into();
@@ -299,7 +324,8 @@ pub(crate) fn deep_equal(a: &Val, b: &Val) -> bool {
         }
         (Val::Obj(x), Val::Obj(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
         }
         (Val::Func(x), Val::Func(y)) => Rc::ptr_eq(x, y),
         _ => false,

@@ -60,7 +60,12 @@ fn every_corpus_expression_parses() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {count} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Evaluates a JSONata template (strings `{% %}` inside JSON) like a `Pass` state's
@@ -72,7 +77,9 @@ fn template(v: &Value, input: &Value, bindings: &Map<String, Value>) -> Option<V
             None => Some(v.clone()),
         },
         Value::Array(a) => Some(Value::Array(
-            a.iter().map(|x| template(x, input, bindings).unwrap_or(Value::Null)).collect(),
+            a.iter()
+                .map(|x| template(x, input, bindings).unwrap_or(Value::Null))
+                .collect(),
         )),
         Value::Object(o) => Some(Value::Object(
             o.iter()
@@ -102,7 +109,9 @@ fn single_pass_state_outputs_match_aws() {
     let mut failures = Vec::new();
     for (name, case) in cases() {
         let def = &case["definition"];
-        let Some(states) = def["States"].as_object() else { continue };
+        let Some(states) = def["States"].as_object() else {
+            continue;
+        };
         if states.len() != 1 || case.get("wildcards").is_some() {
             continue;
         }
@@ -115,7 +124,9 @@ fn single_pass_state_outputs_match_aws() {
         {
             continue;
         }
-        let Some(output) = state.get("Output") else { continue };
+        let Some(output) = state.get("Output") else {
+            continue;
+        };
         let input = &case["input"];
         let mut bindings = Map::new();
         bindings.insert("states".into(), json!({ "input": input }));
@@ -127,5 +138,10 @@ fn single_pass_state_outputs_match_aws() {
         }
     }
     eprintln!("checked {checked} single-Pass cases");
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -11,10 +11,7 @@ use crate::errors::{Res, err_np};
 use crate::eval::{Evaluator, compare_vals};
 use crate::value::{Val, deep_equal, truthy};
 
-fn merge_sort(
-    items: Vec<Val>,
-    after: &mut dyn FnMut(&Val, &Val) -> Res<bool>,
-) -> Res<Vec<Val>> {
+fn merge_sort(items: Vec<Val>, after: &mut dyn FnMut(&Val, &Val) -> Res<bool>) -> Res<Vec<Val>> {
     if items.len() <= 1 {
         return Ok(items);
     }
@@ -40,7 +37,11 @@ fn merge_sort(
 }
 
 fn hof_args(item: &Val, index: usize, all: &Val) -> Vec<Option<Val>> {
-    vec![Some(item.clone()), Some(Val::Num(index as f64)), Some(all.clone())]
+    vec![
+        Some(item.clone()),
+        Some(Val::Num(index as f64)),
+        Some(all.clone()),
+    ]
 }
 
 pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<Val>> {
@@ -73,13 +74,17 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             v => v.cloned(),
         },
         "sort" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             if items.len() <= 1 {
                 return Ok(Some(Val::array(items)));
             }
             let sorted = match a.func(1)? {
                 Some(f) => merge_sort(items, &mut |x, y| {
-                    Ok(truthy(call_hof(ev, &f, vec![Some(x.clone()), Some(y.clone())])?.as_ref()))
+                    Ok(truthy(
+                        call_hof(ev, &f, vec![Some(x.clone()), Some(y.clone())])?.as_ref(),
+                    ))
                 })?,
                 None => {
                     let all_nums = items.iter().all(|v| matches!(v, Val::Num(_)));
@@ -98,11 +103,16 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             Some(Val::array(sorted))
         }
         "zip" => {
-            let arrays: Vec<Vec<Val>> =
-                a.args.iter().map(|v| v.as_ref().map(Val::items).unwrap_or_default()).collect();
+            let arrays: Vec<Vec<Val>> = a
+                .args
+                .iter()
+                .map(|v| v.as_ref().map(Val::items).unwrap_or_default())
+                .collect();
             let len = arrays.iter().map(Vec::len).min().unwrap_or(0);
             Some(Val::array(
-                (0..len).map(|i| Val::array(arrays.iter().map(|v| v[i].clone()).collect())).collect(),
+                (0..len)
+                    .map(|i| Val::array(arrays.iter().map(|v| v[i].clone()).collect()))
+                    .collect(),
             ))
         }
         "keys" => match a.get(0) {
@@ -169,7 +179,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             v => v.cloned(),
         },
         "merge" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let mut out = IndexMap::new();
             for it in items {
                 match it {
@@ -212,10 +224,16 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
                     out.insert(k.clone(), v.clone());
                 }
             }
-            if out.is_empty() { None } else { Some(Val::Obj(Rc::new(out))) }
+            if out.is_empty() {
+                None
+            } else {
+                Some(Val::Obj(Rc::new(out)))
+            }
         }
         "map" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let f = a.func(1)?.ok_or_else(|| a.err(1))?;
             let whole = Val::array(items.clone());
             let mut out = Vec::new();
@@ -227,7 +245,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             Some(Val::seq(out))
         }
         "filter" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let f = a.func(1)?.ok_or_else(|| a.err(1))?;
             let whole = Val::array(items.clone());
             let mut out = Vec::new();
@@ -239,7 +259,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             Some(Val::seq(out))
         }
         "single" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let f = a.func(1)?;
             let whole = Val::array(items.clone());
             let mut found: Option<Val> = None;
@@ -269,7 +291,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             }
         }
         "reduce" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let f = a.func(1)?.ok_or_else(|| a.err(1))?;
             if ev.arity(&f) < 2 {
                 return Err(err_np(
@@ -287,7 +311,12 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
                 acc = call_hof(
                     ev,
                     &f,
-                    vec![acc, Some(it.clone()), Some(Val::Num(i as f64)), Some(whole.clone())],
+                    vec![
+                        acc,
+                        Some(it.clone()),
+                        Some(Val::Num(i as f64)),
+                        Some(whole.clone()),
+                    ],
                 )?;
             }
             acc

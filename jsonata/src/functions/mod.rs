@@ -28,19 +28,83 @@ struct Sig {
 }
 
 const fn sig(arity: usize, min: usize, ctx: bool, first: char) -> Sig {
-    Sig { arity, min, ctx, first, variadic: false }
+    Sig {
+        arity,
+        min,
+        ctx,
+        first,
+        variadic: false,
+    }
 }
 
 /// Every built-in function name.
 pub(crate) const NAMES: &[&str] = &[
-    "string", "length", "substring", "substringBefore", "substringAfter", "uppercase",
-    "lowercase", "trim", "pad", "contains", "split", "join", "replace", "match", "number",
-    "abs", "floor", "ceil", "round", "power", "sqrt", "random", "formatNumber", "formatBase",
-    "sum", "max", "min", "average", "boolean", "not", "exists", "count", "append", "sort",
-    "reverse", "shuffle", "distinct", "zip", "keys", "lookup", "spread", "merge", "each",
-    "sift", "type", "map", "filter", "reduce", "single", "now", "millis", "fromMillis",
-    "toMillis", "uuid", "partition", "range", "hash", "parse", "base64encode", "base64decode",
-    "error", "assert", "eval", "encodeUrlComponent", "encodeUrl", "decodeUrlComponent",
+    "string",
+    "length",
+    "substring",
+    "substringBefore",
+    "substringAfter",
+    "uppercase",
+    "lowercase",
+    "trim",
+    "pad",
+    "contains",
+    "split",
+    "join",
+    "replace",
+    "match",
+    "number",
+    "abs",
+    "floor",
+    "ceil",
+    "round",
+    "power",
+    "sqrt",
+    "random",
+    "formatNumber",
+    "formatBase",
+    "sum",
+    "max",
+    "min",
+    "average",
+    "boolean",
+    "not",
+    "exists",
+    "count",
+    "append",
+    "sort",
+    "reverse",
+    "shuffle",
+    "distinct",
+    "zip",
+    "keys",
+    "lookup",
+    "spread",
+    "merge",
+    "each",
+    "sift",
+    "type",
+    "map",
+    "filter",
+    "reduce",
+    "single",
+    "now",
+    "millis",
+    "fromMillis",
+    "toMillis",
+    "uuid",
+    "partition",
+    "range",
+    "hash",
+    "parse",
+    "base64encode",
+    "base64decode",
+    "error",
+    "assert",
+    "eval",
+    "encodeUrlComponent",
+    "encodeUrl",
+    "decodeUrlComponent",
     "decodeUrl",
 ];
 
@@ -68,7 +132,13 @@ fn signature(name: &str) -> Sig {
         | "merge" | "type" | "exists" | "parse" | "error" => sig(1, 1, false, 'x'),
         "append" | "map" | "filter" | "partition" => sig(2, 2, false, 'x'),
         "sort" | "single" => sig(2, 1, false, 'a'),
-        "zip" => Sig { arity: 0, min: 0, ctx: false, first: 'a', variadic: true },
+        "zip" => Sig {
+            arity: 0,
+            min: 0,
+            ctx: false,
+            first: 'a',
+            variadic: true,
+        },
         "lookup" => sig(2, 2, true, 'x'),
         "each" => sig(2, 2, true, 'o'),
         "sift" => sig(2, 1, true, 'o'),
@@ -131,15 +201,15 @@ pub(crate) fn call(
         let first_mismatch = args.len() < s.arity
             && matches!(args.first(), Some(Some(v)) if v.is_func() && s.first != 'f');
         if args.len() < s.min || first_mismatch {
-            if let Some(c) = input {
-                if !type_matches(s.first, c) {
-                    return Err(err_np(
-                        "T0411",
-                        &format!(
-                            "Context value is not a compatible type with argument 1 of function {name}"
-                        ),
-                    ));
-                }
+            if let Some(c) = input
+                && !type_matches(s.first, c)
+            {
+                return Err(err_np(
+                    "T0411",
+                    &format!(
+                        "Context value is not a compatible type with argument 1 of function {name}"
+                    ),
+                ));
             }
             let c = match input {
                 Some(Val::Arr(a, f)) if f.outer => a.first().cloned(),
@@ -158,11 +228,9 @@ pub(crate) fn call(
         | "base64encode" | "base64decode" | "encodeUrlComponent" | "encodeUrl"
         | "decodeUrlComponent" | "decodeUrl" => strings::call(ev, a),
         "number" | "abs" | "floor" | "ceil" | "round" | "power" | "sqrt" | "random"
-        | "formatNumber" | "formatBase" | "sum" | "max" | "min" | "average" => {
-            numeric::call(a)
-        }
-        "now" | "millis" | "fromMillis" | "toMillis" | "uuid" | "partition" | "range"
-        | "hash" | "parse" | "error" | "assert" | "eval" => sfn::call(ev, a, input),
+        | "formatNumber" | "formatBase" | "sum" | "max" | "min" | "average" => numeric::call(a),
+        "now" | "millis" | "fromMillis" | "toMillis" | "uuid" | "partition" | "range" | "hash"
+        | "parse" | "error" | "assert" | "eval" => sfn::call(ev, a, input),
         _ => arrays::call(ev, a, input),
     }
 }
@@ -229,7 +297,9 @@ impl Args<'_> {
 
     /// An array argument whose items must all be numbers (`T0412` otherwise).
     fn nums(&self, i: usize) -> Res<Option<Vec<f64>>> {
-        let Some(items) = self.arr(i) else { return Ok(None) };
+        let Some(items) = self.arr(i) else {
+            return Ok(None);
+        };
         items
             .iter()
             .map(|v| match v {

@@ -10,7 +10,10 @@ fn check(n: f64) -> Res<Option<Val>> {
     if n.is_finite() {
         Ok(Some(Val::Num(n)))
     } else {
-        Err(err_np("D1001", &format!("Number out of range: {}", format_number(n))))
+        Err(err_np(
+            "D1001",
+            &format!("Number out of range: {}", format_number(n)),
+        ))
     }
 }
 
@@ -74,7 +77,11 @@ fn shift(n: f64, places: i32) -> f64 {
 
 /// JSONata's `$round`: half to even, at `precision` decimal places.
 pub(crate) fn round(n: f64, precision: i32) -> f64 {
-    let x = if precision != 0 { shift(n, precision) } else { n };
+    let x = if precision != 0 {
+        shift(n, precision)
+    } else {
+        n
+    };
     let mut r = (x + 0.5).floor();
     let diff = r - x;
     if diff.abs() == 0.5 && (r % 2.0).abs() == 1.0 {
@@ -109,12 +116,24 @@ fn to_radix(mut n: i64, radix: u32) -> String {
 fn format_number_picture(n: f64, picture: &str) -> Res<String> {
     let parts: Vec<&str> = picture.split(';').collect();
     if parts.len() > 2 {
-        return Err(err_np("D3080", "The picture string must only contain a maximum of two sub-pictures"));
+        return Err(err_np(
+            "D3080",
+            "The picture string must only contain a maximum of two sub-pictures",
+        ));
     }
-    let (pic, neg_pic) = if n < 0.0 && parts.len() == 2 { (parts[1], true) } else { (parts[0], false) };
+    let (pic, neg_pic) = if n < 0.0 && parts.len() == 2 {
+        (parts[1], true)
+    } else {
+        (parts[0], false)
+    };
     let is_active = |c: char| c.is_ascii_digit() || c == '#' || c == ',' || c == '.' || c == 'e';
-    let first = pic.find(|c: char| c.is_ascii_digit() || c == '#' || c == '.').unwrap_or(pic.len());
-    let last = pic.rfind(|c: char| c.is_ascii_digit() || c == '#' || c == '.').map(|i| i + 1).unwrap_or(first);
+    let first = pic
+        .find(|c: char| c.is_ascii_digit() || c == '#' || c == '.')
+        .unwrap_or(pic.len());
+    let last = pic
+        .rfind(|c: char| c.is_ascii_digit() || c == '#' || c == '.')
+        .map(|i| i + 1)
+        .unwrap_or(first);
     let prefix = &pic[..first];
     let mut suffix = &pic[last..];
     let mut body = &pic[first..last];
@@ -128,7 +147,10 @@ fn format_number_picture(n: f64, picture: &str) -> Res<String> {
     // exponent
     let mut exp_part: Option<usize> = None;
     if let Some(epos) = suffix.find('e') {
-        let digits = suffix[epos + 1..].chars().take_while(|c| c.is_ascii_digit()).count();
+        let digits = suffix[epos + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if digits > 0 {
             exp_part = Some(digits);
             suffix = &suffix[epos + 1 + digits..];
@@ -144,7 +166,10 @@ fn format_number_picture(n: f64, picture: &str) -> Res<String> {
     };
     let min_int = int_pic.chars().filter(|c| c.is_ascii_digit()).count();
     let min_frac = frac_pic.chars().filter(|c| c.is_ascii_digit()).count();
-    let max_frac = frac_pic.chars().filter(|c| c.is_ascii_digit() || *c == '#').count();
+    let max_frac = frac_pic
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '#')
+        .count();
     let mut exponent = 0i32;
     if exp_part.is_some() && value != 0.0 {
         let int_digits = min_int.max(1) as i32;
@@ -173,7 +198,7 @@ fn format_number_picture(n: f64, picture: &str) -> Res<String> {
             let chars: Vec<char> = int_s.chars().collect();
             let mut out = String::new();
             for (i, c) in chars.iter().enumerate() {
-                if i > 0 && (chars.len() - i) % size == 0 {
+                if i > 0 && (chars.len() - i).is_multiple_of(size) {
                     out.push(',');
                 }
                 out.push(*c);
@@ -214,7 +239,10 @@ pub(super) fn call(a: Args) -> Res<Option<Val>> {
                 Some(n) => Ok(Some(Val::Num(n))),
                 None => Err(err_np(
                     "D3030",
-                    &format!("Unable to cast value to a number: {}", stringify(&Val::Str(s.clone()), false)),
+                    &format!(
+                        "Unable to cast value to a number: {}",
+                        stringify(&Val::Str(s.clone()), false)
+                    ),
                 )),
             },
             Some(v) => Err(err_np(
@@ -251,7 +279,10 @@ pub(super) fn call(a: Args) -> Res<Option<Val>> {
             if n < 0.0 {
                 return Err(err_np(
                     "D3060",
-                    &format!("The sqrt function cannot be applied to a negative number: {}", format_number(n)),
+                    &format!(
+                        "The sqrt function cannot be applied to a negative number: {}",
+                        format_number(n)
+                    ),
                 ));
             }
             Ok(Some(Val::Num(n.sqrt())))
@@ -295,11 +326,15 @@ pub(super) fn call(a: Args) -> Res<Option<Val>> {
             Some(v) => check(v.iter().sum()),
         },
         "max" => match a.nums(0)? {
-            Some(v) if !v.is_empty() => Ok(Some(Val::Num(v.iter().cloned().fold(f64::MIN, f64::max)))),
+            Some(v) if !v.is_empty() => {
+                Ok(Some(Val::Num(v.iter().cloned().fold(f64::MIN, f64::max))))
+            }
             _ => Ok(None),
         },
         "min" => match a.nums(0)? {
-            Some(v) if !v.is_empty() => Ok(Some(Val::Num(v.iter().cloned().fold(f64::MAX, f64::min)))),
+            Some(v) if !v.is_empty() => {
+                Ok(Some(Val::Num(v.iter().cloned().fold(f64::MAX, f64::min))))
+            }
             _ => Ok(None),
         },
         "average" => match a.nums(0)? {
@@ -328,8 +363,14 @@ mod tests {
 
     #[test]
     fn format_number_pictures() {
-        assert_eq!(format_number_picture(12345.6, "#,###.00").unwrap(), "12,345.60");
-        assert_eq!(format_number_picture(1234.5678, "00.000").unwrap(), "1234.568");
+        assert_eq!(
+            format_number_picture(12345.6, "#,###.00").unwrap(),
+            "12,345.60"
+        );
+        assert_eq!(
+            format_number_picture(1234.5678, "00.000").unwrap(),
+            "1234.568"
+        );
         assert_eq!(format_number_picture(0.14, "01%").unwrap(), "14%");
         assert_eq!(format_number_picture(-6.0, "000").unwrap(), "-006");
     }

@@ -10,7 +10,9 @@ use crate::eval::Evaluator;
 use crate::value::{Val, format_number};
 
 fn offset_of(tz: Option<&str>) -> Res<FixedOffset> {
-    let Some(tz) = tz else { return Ok(FixedOffset::east_opt(0).expect("zero offset")) };
+    let Some(tz) = tz else {
+        return Ok(FixedOffset::east_opt(0).expect("zero offset"));
+    };
     let t = tz.trim();
     let (sign, rest) = match t.chars().next() {
         Some('-') => (-1, &t[1..]),
@@ -22,7 +24,10 @@ fn offset_of(tz: Option<&str>) -> Res<FixedOffset> {
         1 | 2 => (digits.parse::<i32>().unwrap_or(0), 0),
         3 | 4 => {
             let split = digits.len() - 2;
-            (digits[..split].parse().unwrap_or(0), digits[split..].parse().unwrap_or(0))
+            (
+                digits[..split].parse().unwrap_or(0),
+                digits[split..].parse().unwrap_or(0),
+            )
         }
         _ => (0, 0),
     };
@@ -31,10 +36,28 @@ fn offset_of(tz: Option<&str>) -> Res<FixedOffset> {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 fn name_case(name: &str, modifier: &str) -> String {
     let (case, width) = match modifier.split_once(',') {
@@ -55,7 +78,11 @@ fn name_case(name: &str, modifier: &str) -> String {
 fn number_mod(n: i64, modifier: &str) -> String {
     let digits = modifier.split(',').next().unwrap_or("");
     let width = digits.chars().filter(|c| c.is_ascii_digit()).count();
-    if width > 1 { format!("{n:0width$}") } else { n.to_string() }
+    if width > 1 {
+        format!("{n:0width$}")
+    } else {
+        n.to_string()
+    }
 }
 
 /// Formats `dt` with an XPath date/time picture (common components only).
@@ -72,9 +99,15 @@ fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
                 continue;
             }
             let Some(end) = chars[i..].iter().position(|&x| x == ']') else {
-                return Err(err_np("D3135", "No matching closing bracket ']' in date/time picture string"));
+                return Err(err_np(
+                    "D3135",
+                    "No matching closing bracket ']' in date/time picture string",
+                ));
             };
-            let marker: String = chars[i + 1..i + end].iter().filter(|c| !c.is_whitespace()).collect();
+            let marker: String = chars[i + 1..i + end]
+                .iter()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             i += end + 1;
             let mut mc = marker.chars();
             let comp = mc.next().unwrap_or(' ');
@@ -82,7 +115,9 @@ fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
             let text = match comp {
                 'Y' => {
                     let y = dt.year() as i64;
-                    if modifier.starts_with("01") && modifier.chars().filter(|c| c.is_ascii_digit()).count() == 2 {
+                    if modifier.starts_with("01")
+                        && modifier.chars().filter(|c| c.is_ascii_digit()).count() == 2
+                    {
                         format!("{:02}", y % 100)
                     } else {
                         number_mod(y, &modifier)
@@ -94,8 +129,14 @@ fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
                 'M' => number_mod(dt.month() as i64, &modifier),
                 'D' => number_mod(dt.day() as i64, &modifier),
                 'd' => number_mod(dt.ordinal() as i64, &modifier),
-                'F' if modifier.is_empty() || modifier.starts_with('N') || modifier.starts_with('n') => {
-                    name_case(DAYS[dt.weekday().num_days_from_monday() as usize], if modifier.is_empty() { "n" } else { &modifier })
+                'F' if modifier.is_empty()
+                    || modifier.starts_with('N')
+                    || modifier.starts_with('n') =>
+                {
+                    name_case(
+                        DAYS[dt.weekday().num_days_from_monday() as usize],
+                        if modifier.is_empty() { "n" } else { &modifier },
+                    )
                 }
                 'F' => number_mod(dt.weekday().number_from_monday() as i64, &modifier),
                 'H' => number_mod(dt.hour() as i64, &modifier),
@@ -105,15 +146,33 @@ fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
                 }
                 'P' => {
                     let s = if dt.hour() < 12 { "am" } else { "pm" };
-                    if modifier.starts_with('N') { s.to_uppercase() } else { s.to_string() }
+                    if modifier.starts_with('N') {
+                        s.to_uppercase()
+                    } else {
+                        s.to_string()
+                    }
                 }
-                'm' => number_mod(dt.minute() as i64, if modifier.is_empty() { "01" } else { &modifier }),
-                's' => number_mod(dt.second() as i64, if modifier.is_empty() { "01" } else { &modifier }),
+                'm' => number_mod(
+                    dt.minute() as i64,
+                    if modifier.is_empty() { "01" } else { &modifier },
+                ),
+                's' => number_mod(
+                    dt.second() as i64,
+                    if modifier.is_empty() { "01" } else { &modifier },
+                ),
                 'f' => {
                     let ms = dt.timestamp_subsec_millis() as i64;
-                    let w = modifier.chars().filter(|c| c.is_ascii_digit()).count().max(1);
+                    let w = modifier
+                        .chars()
+                        .filter(|c| c.is_ascii_digit())
+                        .count()
+                        .max(1);
                     let s = format!("{ms:03}");
-                    if w <= 3 { s[..w].to_string() } else { format!("{s:0<w$}") }
+                    if w <= 3 {
+                        s[..w].to_string()
+                    } else {
+                        format!("{s:0<w$}")
+                    }
                 }
                 'Z' | 'z' => {
                     let secs = dt.offset().local_minus_utc();
@@ -127,11 +186,18 @@ fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
                         } else {
                             format!("{sign}{h:02}{m:02}")
                         };
-                        if comp == 'z' { format!("GMT{body}") } else { body }
+                        if comp == 'z' {
+                            format!("GMT{body}")
+                        } else {
+                            body
+                        }
                     }
                 }
                 _ => {
-                    return Err(err_np("D3137", &format!("Unsupported date/time component: [{marker}]")));
+                    return Err(err_np(
+                        "D3137",
+                        &format!("Unsupported date/time component: [{marker}]"),
+                    ));
                 }
             };
             out.push_str(&text);
@@ -150,12 +216,20 @@ fn from_millis(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Res<String> 
     let utc = Utc
         .timestamp_millis_opt(ms.floor() as i64)
         .single()
-        .ok_or_else(|| err_np("D3137", &format!("Invalid timestamp: {}", format_number(ms))))?;
+        .ok_or_else(|| {
+            err_np(
+                "D3137",
+                &format!("Invalid timestamp: {}", format_number(ms)),
+            )
+        })?;
     match picture {
         None if tz.is_none() => Ok(utc.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
         picture => {
             let dt = utc.with_timezone(&offset_of(tz)?);
-            format_picture(&dt, picture.unwrap_or("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"))
+            format_picture(
+                &dt,
+                picture.unwrap_or("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"),
+            )
         }
     }
 }
@@ -165,27 +239,42 @@ fn to_millis(s: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(s, f) {
             return Some(dt.timestamp_millis());
         }
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
             return Some(dt.and_utc().timestamp_millis());
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis());
     }
-    if s.len() == 7 {
-        if let Ok(d) = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d") {
-            return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
-        }
+    if s.len() == 7
+        && let Ok(d) = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+    {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis());
     }
     if s.len() == 4 && s.chars().all(|c| c.is_ascii_digit()) {
         let d = NaiveDate::from_ymd_opt(s.parse().ok()?, 1, 1)?;
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis());
     }
     None
 }
@@ -199,7 +288,11 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
         "now" => {
             let pic = a.str(0)?;
             let tz = a.str(1)?;
-            Some(Val::str(&from_millis(ev.now_millis as f64, pic.as_deref(), tz.as_deref())?))
+            Some(Val::str(&from_millis(
+                ev.now_millis as f64,
+                pic.as_deref(),
+                tz.as_deref(),
+            )?))
         }
         "millis" => Some(Val::Num(ev.now_millis as f64)),
         "fromMillis" => {
@@ -224,7 +317,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
         }
         "uuid" => Some(Val::str(&uuid::Uuid::new_v4().to_string())),
         "partition" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let size = a.num(1)?.ok_or_else(|| a.err(1))?;
             if size < 1.0 || size.fract() != 0.0 {
                 return Err(err_np(
@@ -233,7 +328,10 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
                 ));
             }
             Some(Val::array(
-                items.chunks(size as usize).map(|c| Val::array(c.to_vec())).collect(),
+                items
+                    .chunks(size as usize)
+                    .map(|c| Val::array(c.to_vec()))
+                    .collect(),
             ))
         }
         "range" => {
@@ -245,7 +343,10 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
             }
             let count = ((end - start) / step).floor();
             if count > 1_000_000.0 {
-                return Err(err_np("D3137", "The $range function would produce too many items"));
+                return Err(err_np(
+                    "D3137",
+                    "The $range function would produce too many items",
+                ));
             }
             let mut out = Vec::new();
             let mut i = 0.0;
@@ -256,8 +357,13 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
             Some(Val::seq(out))
         }
         "hash" => {
-            let Some(data) = a.str(0)? else { return Ok(None) };
-            let alg = a.str(1)?.map(|s| s.to_string()).unwrap_or_else(|| "SHA-256".into());
+            let Some(data) = a.str(0)? else {
+                return Ok(None);
+            };
+            let alg = a
+                .str(1)?
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "SHA-256".into());
             let bytes = data.as_bytes();
             let h = match alg.as_str() {
                 "MD5" => hex_digest::<md5::Md5>(bytes),
@@ -283,26 +389,46 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
             Some(Val::from_json(&v))
         }
         "error" => {
-            let msg = a.str(0)?.map(|s| s.to_string()).unwrap_or_else(|| "$error() function evaluated".into());
+            let msg = a
+                .str(0)?
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "$error() function evaluated".into());
             return Err(err_np("D3137", &msg));
         }
         "assert" => {
             let cond = a.boolean(0)?.ok_or_else(|| a.err(0))?;
             if !cond {
-                let msg = a.str(1)?.map(|s| s.to_string()).unwrap_or_else(|| "$assert() statement failed".into());
+                let msg = a
+                    .str(1)?
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "$assert() statement failed".into());
                 return Err(err_np("D3141", &msg));
             }
             None
         }
         "eval" => {
-            let Some(src) = a.str(0)? else { return Ok(None) };
+            let Some(src) = a.str(0)? else {
+                return Ok(None);
+            };
             let ast = crate::parser::parse(&src).map_err(|e| {
-                err_np("D3120", &format!("Syntax error in expression passed to function eval: {}", e.message))
+                err_np(
+                    "D3120",
+                    &format!(
+                        "Syntax error in expression passed to function eval: {}",
+                        e.message
+                    ),
+                )
             })?;
             let ctx = a.get(1).cloned().or_else(|| input.cloned());
             let env = crate::value::child(&super::builtins_env());
             ev.eval(&ast, ctx.as_ref(), &env).map_err(|e| {
-                err_np("D3121", &format!("Dynamic error evaluating the expression passed to function eval: {}", e.message))
+                err_np(
+                    "D3121",
+                    &format!(
+                        "Dynamic error evaluating the expression passed to function eval: {}",
+                        e.message
+                    ),
+                )
             })?
         }
         _ => None,
@@ -317,19 +443,35 @@ mod tests {
     #[test]
     fn millis_round_trip() {
         // From the JSONata docs: $toMillis("2017-11-07T15:07:54.972Z") => 1510067274972
-        assert_eq!(to_millis("2017-11-07T15:07:54.972Z"), Some(1_510_067_274_972));
-        assert_eq!(from_millis(1_510_067_274_972.0, None, None).unwrap(), "2017-11-07T15:07:54.972Z");
+        assert_eq!(
+            to_millis("2017-11-07T15:07:54.972Z"),
+            Some(1_510_067_274_972)
+        );
+        assert_eq!(
+            from_millis(1_510_067_274_972.0, None, None).unwrap(),
+            "2017-11-07T15:07:54.972Z"
+        );
     }
 
     #[test]
     fn pictures() {
         // From the JSONata docs: $fromMillis(1510067557121, '[M01]/[D01]/[Y0001] [h#1]:[m01][P]')
         assert_eq!(
-            from_millis(1_510_067_557_121.0, Some("[M01]/[D01]/[Y0001] [h#1]:[m01][P]"), None).unwrap(),
+            from_millis(
+                1_510_067_557_121.0,
+                Some("[M01]/[D01]/[Y0001] [h#1]:[m01][P]"),
+                None
+            )
+            .unwrap(),
             "11/07/2017 3:12pm"
         );
         assert_eq!(
-            from_millis(1_510_067_557_121.0, Some("[H01]:[m01]:[s01] [z]"), Some("-0500")).unwrap(),
+            from_millis(
+                1_510_067_557_121.0,
+                Some("[H01]:[m01]:[s01] [z]"),
+                Some("-0500")
+            )
+            .unwrap(),
             "10:12:37 GMT-05:00"
         );
     }

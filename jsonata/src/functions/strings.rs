@@ -16,7 +16,10 @@ pub(crate) fn to_string(v: &Val) -> Res<String> {
         Val::Str(s) => s.to_string(),
         Val::Func(_) => String::new(),
         Val::Num(n) if !n.is_finite() => {
-            return Err(err_np("D3001", "Attempting to invoke string function on Infinity or NaN"));
+            return Err(err_np(
+                "D3001",
+                "Attempting to invoke string function on Infinity or NaN",
+            ));
         }
         v => stringify(v, false),
     })
@@ -41,7 +44,10 @@ fn find_all(re: &fancy_regex::Regex, s: &str, limit: Option<usize>) -> Res<Vec<F
         let caps = caps.map_err(|e| err_np("D1004", &format!("Regular expression error: {e}")))?;
         let m = caps.get(0).expect("group 0 always matches");
         if m.as_str().is_empty() {
-            return Err(err_np("D1004", "Regular expression matches zero length string"));
+            return Err(err_np(
+                "D1004",
+                "Regular expression matches zero length string",
+            ));
         }
         out.push(Found {
             start: s[..m.start()].chars().count(),
@@ -49,7 +55,9 @@ fn find_all(re: &fancy_regex::Regex, s: &str, limit: Option<usize>) -> Res<Vec<F
             byte_start: m.start(),
             byte_end: m.end(),
             text: m.as_str().to_string(),
-            groups: (1..caps.len()).map(|i| caps.get(i).map(|g| g.as_str().to_string())).collect(),
+            groups: (1..caps.len())
+                .map(|i| caps.get(i).map(|g| g.as_str().to_string()))
+                .collect(),
         });
     }
     Ok(out)
@@ -66,7 +74,12 @@ fn match_obj(f: &Found, with_end: bool) -> Val {
     }
     o.insert(
         "groups".to_string(),
-        Val::array(f.groups.iter().map(|g| Val::str(g.as_deref().unwrap_or(""))).collect()),
+        Val::array(
+            f.groups
+                .iter()
+                .map(|g| Val::str(g.as_deref().unwrap_or("")))
+                .collect(),
+        ),
     );
     Val::Obj(Rc::new(o))
 }
@@ -91,7 +104,11 @@ fn chars_slice(chars: &[char], start: i64, end: i64) -> String {
     let len = chars.len() as i64;
     let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
     let (s, e) = (norm(start), norm(end));
-    if s >= e { String::new() } else { chars[s as usize..e as usize].iter().collect() }
+    if s >= e {
+        String::new()
+    } else {
+        chars[s as usize..e as usize].iter().collect()
+    }
 }
 
 fn substring(s: &str, start: f64, length: Option<f64>) -> String {
@@ -107,7 +124,11 @@ fn substring(s: &str, start: f64, length: Option<f64>) -> String {
                 return String::new();
             }
             let l = l.trunc() as i64;
-            let end = if start >= 0 { start + l } else { len + start + l };
+            let end = if start >= 0 {
+                start + l
+            } else {
+                len + start + l
+            };
             chars_slice(&chars, start, end)
         }
         None => chars_slice(&chars, start, len),
@@ -136,9 +157,16 @@ fn replace_template(template: &str, f: &Found) -> String {
             }
             _ => {
                 let ng = f.groups.len();
-                let max_digits = if ng == 0 { 1 } else { (ng as f64).log10().floor() as usize + 1 };
-                let digits: String =
-                    t[i..].iter().take(max_digits).take_while(|c| c.is_ascii_digit()).collect();
+                let max_digits = if ng == 0 {
+                    1
+                } else {
+                    (ng as f64).log10().floor() as usize + 1
+                };
+                let digits: String = t[i..]
+                    .iter()
+                    .take(max_digits)
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
                 let mut idx: Option<usize> = digits.parse().ok();
                 let mut used = digits.len();
                 if max_digits > 1 && idx.is_some_and(|x| x > ng) {
@@ -148,10 +176,11 @@ fn replace_template(template: &str, f: &Found) -> String {
                 }
                 match idx {
                     Some(n) => {
-                        if ng > 0 && n >= 1 {
-                            if let Some(Some(g)) = f.groups.get(n - 1) {
-                                out.push_str(g);
-                            }
+                        if ng > 0
+                            && n >= 1
+                            && let Some(Some(g)) = f.groups.get(n - 1)
+                        {
+                            out.push_str(g);
                         }
                         i += used;
                     }
@@ -182,9 +211,14 @@ fn url_decode(s: &str, name: &str) -> Res<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(b) = hex else {
-                return Err(err_np("D3140", &format!("Malformed URL passed to ${name}(): \"{s}\"")));
+                return Err(err_np(
+                    "D3140",
+                    &format!("Malformed URL passed to ${name}(): \"{s}\""),
+                ));
             };
             out.push(b);
             i += 3;
@@ -193,8 +227,12 @@ fn url_decode(s: &str, name: &str) -> Res<String> {
             i += 1;
         }
     }
-    String::from_utf8(out)
-        .map_err(|_| err_np("D3140", &format!("Malformed URL passed to ${name}(): \"{s}\"")))
+    String::from_utf8(out).map_err(|_| {
+        err_np(
+            "D3140",
+            &format!("Malformed URL passed to ${name}(): \"{s}\""),
+        )
+    })
 }
 
 pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
@@ -206,13 +244,13 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                 None => None,
                 Some(Val::Str(s)) => Some(Val::Str(s.clone())),
                 Some(v) if pretty && !v.is_func() => {
-                    if let Val::Num(n) = v {
-                        if !n.is_finite() {
-                            return Err(err_np(
-                                "D3001",
-                                "Attempting to invoke string function on Infinity or NaN",
-                            ));
-                        }
+                    if let Val::Num(n) = v
+                        && !n.is_finite()
+                    {
+                        return Err(err_np(
+                            "D3001",
+                            "Attempting to invoke string function on Infinity or NaN",
+                        ));
                     }
                     Some(Val::str(&stringify(v, true)))
                 }
@@ -227,7 +265,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
         }
         "substringBefore" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
-            let Some(c) = a.str(1)? else { return Ok(Some(Val::Str(s))) };
+            let Some(c) = a.str(1)? else {
+                return Ok(Some(Val::Str(s)));
+            };
             Some(match s.find(c.as_ref()) {
                 Some(i) => Val::str(&s[..i]),
                 None => Val::Str(s.clone()),
@@ -235,7 +275,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
         }
         "substringAfter" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
-            let Some(c) = a.str(1)? else { return Ok(Some(Val::Str(s))) };
+            let Some(c) = a.str(1)? else {
+                return Ok(Some(Val::Str(s)));
+            };
             Some(match s.find(c.as_ref()) {
                 Some(i) => Val::str(&s[i + c.len()..]),
                 None => Val::Str(s.clone()),
@@ -274,7 +316,11 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                 return Ok(Some(Val::Str(s)));
             }
             let padding: String = pad_char.chars().cycle().take(pad_len as usize).collect();
-            Some(Val::str(&if width > 0.0 { format!("{s}{padding}") } else { format!("{padding}{s}") }))
+            Some(Val::str(&if width > 0.0 {
+                format!("{s}{padding}")
+            } else {
+                format!("{padding}{s}")
+            }))
         }
         "contains" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
@@ -325,7 +371,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
             Some(Val::array(parts.iter().map(|p| Val::str(p)).collect()))
         }
         "join" => {
-            let Some(items) = a.arr(0) else { return Ok(None) };
+            let Some(items) = a.arr(0) else {
+                return Ok(None);
+            };
             let sep = a.str(1)?.map(|s| s.to_string()).unwrap_or_default();
             let mut strs = Vec::new();
             for v in &items {
@@ -406,7 +454,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
         }
         "match" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
-            let Some(re) = a.get(1).and_then(regex_of) else { return Err(a.err(1)) };
+            let Some(re) = a.get(1).and_then(regex_of) else {
+                return Err(a.err(1));
+            };
             let limit = match a.num(2)? {
                 Some(l) if l < 0.0 => {
                     return Err(err_np(
@@ -417,7 +467,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                 l => l.map(|l| l.floor() as usize),
             };
             let found = find_all(&re, &s, limit)?;
-            Some(Val::seq(found.iter().map(|f| match_obj(f, false)).collect()))
+            Some(Val::seq(
+                found.iter().map(|f| match_obj(f, false)).collect(),
+            ))
         }
         "base64encode" => a
             .str(0)?
@@ -427,7 +479,9 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
             Some(s) => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(s.as_bytes())
-                    .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.as_bytes()))
+                    .or_else(|_| {
+                        base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.as_bytes())
+                    })
                     .map_err(|e| err_np("D3137", &format!("Invalid base64 string: {e}")))?;
                 Some(Val::str(&String::from_utf8_lossy(&bytes)))
             }
