@@ -11,12 +11,13 @@ use crate::errors::{Res, err};
 use crate::functions;
 use crate::value::{Env, Flags, Func, PArg, Val, append, child, deep_equal, stringify, truthy};
 
-/// Deepest nesting of evaluations before giving up (instead of overflowing the stack).
-const MAX_DEPTH: usize = 400;
+/// Code of the error raised when evaluation nests deeper than the evaluator's limit.
+pub(crate) const DEPTH_CODE: &str = "U1001";
 
 /// Evaluation state shared by one `evaluate` call.
 pub(crate) struct Evaluator {
     depth: Cell<usize>,
+    max_depth: usize,
     /// The evaluation's start time in milliseconds (`$now()`, `$millis()`).
     pub now_millis: i64,
 }
@@ -34,19 +35,21 @@ fn num_desc(v: &Val) -> String {
 }
 
 impl Evaluator {
-    /// A new evaluator whose clock reads `now_millis`.
-    pub fn new(now_millis: i64) -> Self {
+    /// A new evaluator whose clock reads `now_millis`, that gives up (with
+    /// [`DEPTH_CODE`]) when evaluations nest deeper than `max_depth`.
+    pub fn new(now_millis: i64, max_depth: usize) -> Self {
         Evaluator {
             depth: Cell::new(0),
+            max_depth,
             now_millis,
         }
     }
 
     /// Evaluates `e` with context `input` in scope `env`.
     pub fn eval(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
-        if self.depth.get() >= MAX_DEPTH {
+        if self.depth.get() >= self.max_depth {
             return Err(err(
-                "U1001",
+                DEPTH_CODE,
                 e.pos,
                 "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
             ));

@@ -55,6 +55,54 @@ pub fn evaluate(
     bindings: &Map<String, Value>,
 ) -> Result<Option<Value>, JsonataError> {
     let ast = parser::parse(expression)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    // Most expressions nest shallowly: run them on the caller's stack with a small depth
+    // limit, and re-run deep ones (recursive functions) on a thread with a large stack.
+    match run(&ast, input, bindings, now, SHALLOW_DEPTH) {
+        Err(e) if e.code.as_deref() == Some(eval::DEPTH_CODE) => std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("jsonata-deep".into())
+                .stack_size(DEEP_STACK_BYTES)
+                .spawn_scoped(s, || {
+                    run(&ast_clone(expression)?, input, bindings, now, DEEP_DEPTH)
+                })
+                .map_err(|e| JsonataError {
+                    code: Some(eval::DEPTH_CODE.to_string()),
+                    message: format!("cannot start a deep-evaluation thread: {e}"),
+                    position: None,
+                })?
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(JsonataError {
+                        code: Some(eval::DEPTH_CODE.to_string()),
+                        message: "deep evaluation panicked".into(),
+                        position: None,
+                    })
+                })
+        }),
+        r => r,
+    }
+}
+
+/// Nesting allowed on the caller's stack (safe within a 2 MiB thread stack).
+const SHALLOW_DEPTH: usize = 80;
+/// Nesting allowed on the large-stack thread.
+const DEEP_DEPTH: usize = 12_000;
+/// Stack size of the large-stack thread (reserved, touched only as used).
+const DEEP_STACK_BYTES: usize = 512 * 1024 * 1024;
+
+/// The syntax tree holds `Rc`s, so the deep thread parses its own copy.
+fn ast_clone(expression: &str) -> Result<ast::Expr, JsonataError> {
+    parser::parse(expression)
+}
+
+fn run(
+    ast: &ast::Expr,
+    input: &Value,
+    bindings: &Map<String, Value>,
+    now: i64,
+    max_depth: usize,
+) -> Result<Option<Value>, JsonataError> {
     let env = child(&functions::builtins_env());
     for (name, value) in bindings {
         env.bind(name, Some(Val::from_json(value)));
@@ -73,9 +121,8 @@ pub fn evaluate(
         ),
         v => v,
     };
-    let now = chrono::Utc::now().timestamp_millis();
-    let ev = eval::Evaluator::new(now);
-    let result = ev.eval(&ast, Some(&input), &env)?;
+    let ev = eval::Evaluator::new(now, max_depth);
+    let result = ev.eval(ast, Some(&input), &env)?;
     match result {
         None => Ok(None),
         Some(Val::Func(_)) => Err(JsonataError {

@@ -520,3 +520,12 @@ fn syntax_errors() {
         );
     }
 }
+
+#[test]
+fn deep_recursion_runs_or_fails_cleanly() {
+    let n = json!(null);
+    let deep = "($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(1000))";
+    assert_eq!(ev(deep, &n), Some(json!(1000)));
+    let endless = "($f := function($n){ 1 + $f($n) }; $f(1))";
+    assert_eq!(code(endless, &n), "U1001");
+}
