@@ -7,8 +7,8 @@
 //! The implementation follows JSONata 2.x (the reference jsonata-js semantics for
 //! sequences, paths, predicates and the function library) plus the functions Step
 //! Functions adds (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
-//! Modules: [`lexer`](crate) tokens, `parser` syntax tree, `eval` evaluator,
-//! `functions` library, `value` runtime values.
+//! Internal modules: `lexer` (tokens), `parser` and `ast` (syntax tree), `eval`
+//! (evaluator), `functions` (library), `value` (runtime values).
 
 mod ast;
 mod errors;
