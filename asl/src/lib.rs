@@ -1,6 +1,7 @@
 //! Amazon States Language: the model, JSONPath, intrinsic functions, the validator and the
 //! local interpreter (the engine behind `sfn-gen run`).
 
+pub mod engine;
 pub mod intrinsics;
 pub mod jsonpath;
 pub mod task;

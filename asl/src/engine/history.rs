@@ -1,0 +1,117 @@
+//! History events as AWS's `GetExecutionHistory` returns them, and the transition count.
+//!
+//! Each event has an `id` (from 1), the `previousEventId` of the event that led to it, a
+//! `type` (`ExecutionStarted`, `PassStateEntered`, `TaskScheduled`, `MapIterationStarted`,
+//! ...) and a details object under AWS's key for that type (`stateEnteredEventDetails`,
+//! ...), where inputs and outputs are JSON text, as AWS stores them.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Sequence number, from 1.
+    pub id: u64,
+    /// The event this one follows.
+    #[serde(rename = "previousEventId")]
+    pub previous_event_id: u64,
+    /// Seconds since the execution started, on the run's clock.
+    #[serde(rename = "elapsedSeconds")]
+    pub elapsed_seconds: f64,
+    /// AWS's event type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The details, keyed as AWS keys them (e.g. `stateEnteredEventDetails`).
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+/// The details key AWS uses for an event type.
+pub fn details_key(kind: &str) -> String {
+    match kind {
+        k if k.ends_with("StateEntered") => "stateEnteredEventDetails".to_owned(),
+        k if k.ends_with("StateExited") => "stateExitedEventDetails".to_owned(),
+        k => {
+            let mut chars = k.chars();
+            match chars.next() {
+                Some(first) => format!("{}{}EventDetails", first.to_lowercase(), chars.as_str()),
+                None => "eventDetails".to_owned(),
+            }
+        }
+    }
+}
+
+/// A callback for each history event as it is recorded (the CLI's live trace).
+pub type Observer = std::sync::Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Collects events and counts transitions; shared by all branches of a run.
+pub(crate) struct Recorder {
+    events: Mutex<Vec<Event>>,
+    transitions: AtomicU64,
+    pub(crate) observer: Option<Observer>,
+}
+
+impl Recorder {
+    pub(crate) fn new(observer: Option<Observer>) -> Self {
+        Self {
+            events: Mutex::new(Vec::new()),
+            transitions: AtomicU64::new(0),
+            observer,
+        }
+    }
+
+    /// Appends an event and returns its id.
+    pub(crate) fn record(
+        &self,
+        kind: &str,
+        previous: u64,
+        elapsed_seconds: f64,
+        details: Map<String, Value>,
+    ) -> u64 {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let id = events.len() as u64 + 1;
+        let mut wrapped = Map::new();
+        if !details.is_empty() {
+            wrapped.insert(details_key(kind), Value::Object(details));
+        }
+        let event = Event {
+            id,
+            previous_event_id: previous,
+            elapsed_seconds,
+            kind: kind.to_owned(),
+            details: wrapped,
+        };
+        if let Some(observer) = &self.observer {
+            observer(&event);
+        }
+        events.push(event);
+        id
+    }
+
+    /// The id of the latest event.
+    pub(crate) fn last_id(&self) -> u64 {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).len() as u64
+    }
+
+    /// Counts one state transition and returns the new total.
+    pub(crate) fn transition(&self) -> u64 {
+        self.transitions.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn transitions(&self) -> u64 {
+        self.transitions.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn into_events(self) -> Vec<Event> {
+        self.events.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// JSON text of a value, as AWS stores inputs and outputs in events.
+pub(crate) fn text(value: &Value) -> Value {
+    Value::String(serde_json::to_string(value).unwrap_or_default())
+}

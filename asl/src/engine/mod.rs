@@ -1,0 +1,173 @@
+//! The local engine: runs an ASL document as AWS Step Functions would.
+//!
+//! Stages, each in its own module: [`context`] (the execution's identity and the Context
+//! Object), [`dataflow`] (JSONPath and JSONata input/output processing), [`choice`] (Choice
+//! rules), [`retry`] (Retry and Catch matching and backoff), [`history`] (AWS's history events
+//! and the state-transition count), [`interpreter`] (the states themselves) and [`mocks`]
+//! (canned Lambda answers in the conformance corpus's format).
+//!
+//! ```
+//! use asl::engine::{run, RunOptions, Status};
+//! let definition = serde_json::json!({
+//!     "StartAt": "Hello",
+//!     "States": {"Hello": {"Type": "Pass", "Result": {"greeting": "hi"}, "End": true}}
+//! });
+//! let outcome = run(&definition, serde_json::json!({}), &RunOptions::default());
+//! assert_eq!(outcome.status, Status::Succeeded);
+//! assert_eq!(outcome.output, Some(serde_json::json!({"greeting": "hi"})));
+//! assert_eq!(outcome.transitions, 1);
+//! ```
+
+pub mod choice;
+pub mod context;
+pub mod dataflow;
+pub mod history;
+mod interpreter;
+pub mod mocks;
+pub mod retry;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use context::ExecutionIdentity;
+pub use history::Event;
+
+use crate::task::LambdaInvoker;
+
+/// AWS's limit on a state's input, output or a task's result: 256 KiB of UTF-8.
+pub const PAYLOAD_LIMIT_BYTES: usize = 262_144;
+
+/// AWS's limit on a Standard execution's history.
+pub const HISTORY_EVENT_LIMIT: usize = 25_000;
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// Reached a Succeed state or an `End`.
+    Succeeded,
+    /// Failed with an error.
+    Failed,
+    /// Stopped by the engine's own guard (transition limit).
+    Aborted,
+}
+
+impl Status {
+    /// AWS's spelling (`SUCCEEDED`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// An error raised while running a state: `error` and `cause` as Step Functions records
+/// them (both optional: a Fail state may leave them out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Error name (`States.Runtime`, a function's `errorType`, ...).
+    pub error: Option<String>,
+    /// Cause text.
+    pub cause: Option<String>,
+}
+
+impl Failure {
+    /// A failure with both fields.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            error: Some(error.into()),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// The error name, or the empty string.
+    pub fn error_name(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
+    }
+}
+
+/// How Wait states and retry back-off pass time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// Time advances at once (the default): long waits finish immediately.
+    #[default]
+    Virtual,
+    /// Waits really sleep.
+    Real,
+}
+
+/// Everything a run needs besides the definition and the input.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// The execution's names and ARNs (the Context Object).
+    pub identity: ExecutionIdentity,
+    /// Serves Lambda tasks.
+    pub invoker: Arc<dyn LambdaInvoker>,
+    /// The fields of the `lambda:invoke` result besides `Payload`.
+    pub lambda_invoke_envelope: Value,
+    /// Virtual or real time.
+    pub clock: Clock,
+    /// Stop with [`Status::Aborted`] past this many state transitions.
+    pub max_transitions: u64,
+    /// `${name}` placeholders: values substituted into the definition before it runs.
+    pub substitutions: Vec<(String, String)>,
+    /// Called for each history event as it happens (live trace).
+    pub observer: Option<history::Observer>,
+    /// Run Map iterations and Parallel branches on threads (worth it with real functions).
+    pub concurrent: bool,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("identity", &self.identity)
+            .field("clock", &self.clock)
+            .field("max_transitions", &self.max_transitions)
+            .field("concurrent", &self.concurrent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            identity: ExecutionIdentity::default(),
+            invoker: Arc::new(mocks::MockInvoker::default()),
+            lambda_invoke_envelope: mocks::default_envelope(),
+            clock: Clock::Virtual,
+            max_transitions: 1_000_000,
+            substitutions: Vec::new(),
+            observer: None,
+            concurrent: false,
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// How it ended.
+    pub status: Status,
+    /// The execution output (when it succeeded).
+    pub output: Option<Value>,
+    /// Error name (when it failed).
+    pub error: Option<String>,
+    /// Cause (when it failed).
+    pub cause: Option<String>,
+    /// State transitions as AWS bills them (every state entered, retries included).
+    pub transitions: u64,
+    /// The history events, in order.
+    #[serde(skip)]
+    pub history: Vec<Event>,
+    /// Seconds the execution took on its clock (virtual time by default).
+    pub duration_seconds: f64,
+}
+
+/// Runs `definition` with `input`.
+pub fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
+    interpreter::run(definition, input, options)
+}
