@@ -1,12 +1,405 @@
-//! `sfn-gen run` (not built yet).
+//! `sfn-gen run`: execute an ASL document locally, as AWS Step Functions would.
+//!
+//! Lambda tasks are served by canned answers (`--mocks`, the conformance corpus's format)
+//! and by real binaries behind the embedded Lambda Runtime API (`--lambda NAME=PATH`, or
+//! `--workspace-lambdas` for the agent and every tool of this workspace). `${...}`
+//! placeholders resolve to those functions by name (`${AgentFunctionArn}` to the agent,
+//! `${ToolFunctionArn_<tool>}` to the tool) or to `--sub NAME=VALUE`.
+//!
+//! With `--format json` stdout holds exactly one JSON object; the exit code is 0 whenever
+//! the execution ran, whatever its status, and 2 when it could not run.
 
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use asl::engine::mocks::MockInvoker;
+use asl::engine::{Clock, Event, ExecutionIdentity, RunOptions, run as run_engine};
+use asl::task::{InvokeError, InvokeRequest, LambdaInvoker};
+use serde_json::{Value, json};
+
+use crate::local_lambdas::{self, AGENT_FUNCTION, LocalFunctions, LocalInvoker};
 
 /// Arguments of `sfn-gen run`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The ASL document (JSON).
+    pub definition: PathBuf,
+    /// The execution input: JSON text, or `@FILE`.
+    #[arg(long, default_value = "{}")]
+    pub input: String,
+    /// Canned Lambda answers (JSON or `@FILE`): `{"lambda": {"fn": {"return": X} |
+    /// {"echo": true} | {"raise": {"error": E, "cause": C}} | {"sequence": [...]}}}`.
+    #[arg(long)]
+    pub mocks: Option<String>,
+    /// Execution identity (JSON or `@FILE`): `state_machine_name`, `execution_name`,
+    /// `execution_arn`, `role_arn`, ... as in the conformance corpus's `context`.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// `text` (a live trace and a summary) or `json` (one JSON object on stdout).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Print the history events (AWS's GetExecutionHistory shape) as JSON.
+    #[arg(long)]
+    pub history: bool,
+    /// Serve a Lambda binary under a name: `--lambda calculator=target/debug/calculator`.
+    #[arg(long = "lambda", value_name = "NAME=PATH")]
+    pub lambdas: Vec<String>,
+    /// Serve this workspace's agent and tool binaries (from target/debug, or
+    /// target/release with --release).
+    #[arg(long)]
+    pub workspace_lambdas: bool,
+    /// Use release builds for --workspace-lambdas.
+    #[arg(long)]
+    pub release: bool,
+    /// Substitute a `${NAME}` placeholder: `--sub Bucket=my-bucket`.
+    #[arg(long = "sub", value_name = "NAME=VALUE")]
+    pub substitutions: Vec<String>,
+    /// Environment for the served functions: `--env OFFLOAD_THRESHOLD_BYTES=1024`.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// The offload store folder the functions share (default: `target/sfn-gen-run/offload`
+    /// in the workspace, or a temporary folder).
+    #[arg(long)]
+    pub offload_dir: Option<PathBuf>,
+    /// Stop the run after this many state transitions (runaway loops).
+    #[arg(long, default_value_t = 100_000)]
+    pub max_transitions: u64,
+    /// Let Wait states and retry back-off take real time (default: a virtual clock).
+    #[arg(long)]
+    pub real_time: bool,
+    /// Run Map iterations and Parallel branches one at a time.
+    #[arg(long)]
+    pub sequential: bool,
+}
+
+/// Reads `JSON` or `@FILE`.
+fn json_arg(flag: &str, text: &str) -> anyhow::Result<Value> {
+    let (source, body) = match text.strip_prefix('@') {
+        Some(path) => (
+            path.to_owned(),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("{flag}: cannot read `{path}`"))?,
+        ),
+        None => ("the command line".to_owned(), text.to_owned()),
+    };
+    serde_json::from_str(&body).with_context(|| {
+        format!("{flag}: {source} is not valid JSON (give JSON text, or @FILE for a file)")
+    })
+}
+
+fn pair(flag: &str, text: &str) -> anyhow::Result<(String, String)> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => bail!("`{flag} {text}` is not NAME=VALUE"),
+    }
+}
+
+/// Mocks first, then real functions.
+struct Invokers {
+    mocks: Option<MockInvoker>,
+    local: Option<LocalInvoker>,
+}
+
+impl LambdaInvoker for Invokers {
+    fn invoke(&self, request: InvokeRequest<'_>) -> Result<Value, InvokeError> {
+        if let Some(mocks) = &self.mocks
+            && (mocks.has(request.function) || self.local.is_none())
+        {
+            return mocks.invoke(request);
+        }
+        match &self.local {
+            Some(local) => local.invoke(request),
+            None => Err(InvokeError::Failed {
+                error: "Lambda.ResourceNotFoundException".into(),
+                cause: format!(
+                    "Function not found: {} (serve it with --lambda {}=PATH, --workspace-lambdas, or mock it with --mocks)",
+                    request.function, request.function
+                ),
+            }),
+        }
+    }
+}
+
+/// `${...}` placeholders in a definition, in order of first appearance.
+pub fn placeholders(definition: &Value) -> Vec<String> {
+    let text = definition.to_string();
+    let mut found = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        if !name.is_empty() && !found.iter().any(|f: &String| f == name) {
+            found.push(name.to_owned());
+        }
+        rest = &after[end..];
+    }
+    found
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sfn-gen run` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.definition)
+        .with_context(|| format!("cannot read `{}`", args.definition.display()))?;
+    let definition: Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "`{}` is not valid JSON; check it with `sfn-gen validate {}`",
+            args.definition.display(),
+            args.definition.display()
+        )
+    })?;
+    crate::check_definition(&args.definition, &definition)?;
+    let input = json_arg("--input", &args.input)?;
+    let mocks = args
+        .mocks
+        .as_deref()
+        .map(|m| json_arg("--mocks", m))
+        .transpose()?
+        .map(|m| MockInvoker::from_json(&m).map_err(|e| anyhow::anyhow!("--mocks: {e}")))
+        .transpose()?;
+
+    let mut identity = ExecutionIdentity::named(
+        args.definition
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("local")
+            .trim_end_matches(".asl"),
+        &format!("run-{}", uuid::Uuid::new_v4()),
+    );
+    if let Some(context) = &args.context {
+        let context = json_arg("--context", context)?;
+        let start_time = identity.start_time.clone();
+        identity = serde_json::from_value(context)
+            .context("--context: expected the corpus's context object (state_machine_name, execution_name, ...)")?;
+        if identity.start_time.is_empty() {
+            identity.start_time = start_time;
+        }
+    }
+
+    // Real functions.
+    let mut functions = LocalFunctions {
+        release: args.release,
+        ..LocalFunctions::default()
+    };
+    for flag in &args.lambdas {
+        functions
+            .explicit
+            .push(local_lambdas::parse_lambda_flag(flag)?);
+    }
+    let cwd = std::env::current_dir()?;
+    let workspace = local_lambdas::find_workspace(&cwd);
+    if args.workspace_lambdas {
+        functions.workspace = Some(workspace.clone().context(
+            "--workspace-lambdas: no Cargo workspace above the current folder; use --lambda NAME=PATH",
+        )?);
+    }
+    let offload_dir = match (&args.offload_dir, &workspace) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(root)) => root.join("target/sfn-gen-run/offload"),
+        (None, None) => std::env::temp_dir().join("sfn-gen-run/offload"),
+    };
+    std::fs::create_dir_all(&offload_dir).with_context(|| {
+        format!(
+            "cannot create the offload folder `{}`",
+            offload_dir.display()
+        )
+    })?;
+    let mut env = BTreeMap::new();
+    env.insert("OFFLOAD_DIR".to_owned(), offload_dir.display().to_string());
+    if let Some(root) = &workspace {
+        let tools = root.join("statemachines/tools.json");
+        if tools.is_file() {
+            env.insert("AGENT_TOOLS_FILE".into(), tools.display().to_string());
+        }
+    }
+    for flag in &args.env {
+        let (k, v) = pair("--env", flag)?;
+        env.insert(k, v);
+    }
+    functions.env = env;
+    let serving_real = !functions.explicit.is_empty() || functions.workspace.is_some();
+    let local = if serving_real {
+        Some(functions.start()?)
+    } else {
+        None
+    };
+
+    // Placeholders: explicit substitutions, then served or mocked function names.
+    let region = identity.region.clone();
+    let account = identity.account_id.clone();
+    let arn = |name: &str| format!("arn:aws:lambda:{region}:{account}:function:{name}");
+    let mut substitutions: Vec<(String, String)> = Vec::new();
+    for flag in &args.substitutions {
+        substitutions.push(pair("--sub", flag)?);
+    }
+    let mut unresolved = Vec::new();
+    for name in placeholders(&definition) {
+        if substitutions.iter().any(|(k, _)| k == &name) {
+            continue;
+        }
+        let function = if name == "AgentFunctionArn" {
+            AGENT_FUNCTION.to_owned()
+        } else if let Some(tool) = name.strip_prefix("ToolFunctionArn_") {
+            tool.to_owned()
+        } else {
+            name.clone()
+        };
+        let known = local.as_ref().is_some_and(|l| l.serves(&function))
+            || mocks.as_ref().is_some_and(|m| m.has(&function));
+        if known {
+            substitutions.push((name, arn(&function)));
+        } else if name == "StateMachineArn" || name.ends_with("StateMachineArn") {
+            substitutions.push((name, identity.state_machine_arn.clone()));
+        } else {
+            unresolved.push(name);
+        }
+    }
+    if !unresolved.is_empty() {
+        bail!(
+            "placeholders without a value: {}. Serve the functions (--lambda NAME=PATH or --workspace-lambdas), mock them (--mocks), or set them (--sub NAME=VALUE)",
+            unresolved
+                .iter()
+                .map(|n| format!("${{{n}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    let mut options = RunOptions {
+        identity,
+        clock: if args.real_time {
+            Clock::Real
+        } else {
+            Clock::Virtual
+        },
+        max_transitions: args.max_transitions,
+        substitutions,
+        concurrent: !args.sequential && serving_real,
+        ..RunOptions::default()
+    };
+    if let Some(envelope) = mocks.as_ref().and_then(|m| m.envelope()) {
+        options.lambda_invoke_envelope = envelope.clone();
+    }
+    let text_mode = args.format == "text";
+    if text_mode {
+        options.observer = Some(Arc::new(trace_event));
+    }
+    let invokers = Arc::new(Invokers { mocks, local });
+    options.invoker = invokers.clone();
+    let started = std::time::Instant::now();
+    let outcome = run_engine(&definition, input, &options);
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let functions: Vec<Value> = invokers
+        .local
+        .as_ref()
+        .map(|l| {
+            l.stats()
+                .into_iter()
+                .filter(|s| s.invocations > 0)
+                .map(|s| json!(s))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    if text_mode {
+        eprintln!();
+        writeln!(
+            stdout,
+            "{} after {} state transitions ({:.3} s wall, {:.1} s on the {} clock)",
+            outcome.status.as_str(),
+            outcome.transitions,
+            wall_seconds,
+            outcome.duration_seconds,
+            if args.real_time { "real" } else { "virtual" }
+        )?;
+        if let Some(output) = &outcome.output {
+            writeln!(stdout, "output: {}", serde_json::to_string_pretty(output)?)?;
+        }
+        if outcome.error.is_some() || outcome.cause.is_some() {
+            writeln!(
+                stdout,
+                "error: {}\ncause: {}",
+                outcome.error.as_deref().unwrap_or("(none)"),
+                outcome.cause.as_deref().unwrap_or("(none)")
+            )?;
+        }
+        for f in &functions {
+            writeln!(stdout, "function {}", f)?;
+        }
+        if args.history {
+            writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&outcome.history)?
+            )?;
+        }
+    } else {
+        let mut report = json!({
+            "status": outcome.status.as_str(),
+            "output": outcome.output,
+            "error": outcome.error,
+            "cause": outcome.cause,
+            "transitions": outcome.transitions,
+            "durationSeconds": outcome.duration_seconds,
+            "wallSeconds": wall_seconds,
+            "events": outcome.history.len(),
+        });
+        if !functions.is_empty() {
+            report["functions"] = Value::Array(functions);
+        }
+        if args.history {
+            report["history"] = serde_json::to_value(&outcome.history)?;
+        }
+        writeln!(stdout, "{}", serde_json::to_string(&report)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The live trace: one line per state entered and per task outcome, on stderr.
+fn trace_event(event: &Event) {
+    let kind = event.kind.as_str();
+    let name = event
+        .details
+        .values()
+        .find_map(|d| d.get("name").and_then(Value::as_str))
+        .unwrap_or("");
+    let line = if let Some(state_kind) = kind.strip_suffix("StateEntered") {
+        Some(format!("→ {name} ({state_kind})"))
+    } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
+        let details = event.details.values().next();
+        let error = details
+            .and_then(|d| d.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        Some(format!("  ✗ {kind}: {error}"))
+    } else if kind == "MapIterationStarted" {
+        let index = event
+            .details
+            .values()
+            .next()
+            .and_then(|d| d.get("index"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        Some(format!("  ↳ iteration {index}"))
+    } else {
+        None
+    };
+    if let Some(line) = line {
+        eprintln!("[{:>8.3}s #{:<5}] {line}", event.elapsed_seconds, event.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_listed_once_in_order() {
+        let definition = json!({"a": "${B}", "b": ["${A}", "x ${B} y"], "c": "$.no"});
+        assert_eq!(placeholders(&definition), vec!["B", "A"]);
+    }
 }
