@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a state machine locally, as AWS Step Functions would.
-    Run(cmd_run::Args),
+    Run(Box<cmd_run::Args>),
     /// Validate ASL documents statically.
     Validate(cmd_validate::Args),
 }
@@ -30,7 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => cmd_run::run(args),
+        Command::Run(args) => cmd_run::run(*args),
         Command::Validate(args) => cmd_validate::run(args),
     };
     match result {
