@@ -248,7 +248,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             name.clone()
         };
-        let known = local.as_ref().is_some_and(|l| l.serves(&function))
+        // The generator's function placeholders always resolve (a call to a function that
+        // is neither served nor mocked fails at that Task with a clear cause).
+        let known = function != name
+            || local.as_ref().is_some_and(|l| l.serves(&function))
             || mocks.as_ref().is_some_and(|m| m.has(&function));
         if known {
             substitutions.push((name, arn(&function)));

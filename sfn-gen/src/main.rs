@@ -7,8 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_cost;
+mod cmd_generate;
+mod cmd_graph;
 mod cmd_run;
 mod cmd_validate;
+mod generate;
 mod local_lambdas;
 
 /// Generate, validate and run AWS Step Functions state machines for AI agents.
@@ -25,6 +29,17 @@ enum Command {
     Run(Box<cmd_run::Args>),
     /// Validate ASL documents statically.
     Validate(cmd_validate::Args),
+    /// Generate the agent state machine from the tools' manifests.
+    Generate(cmd_generate::Args),
+    /// State transitions and dollars per 1,000 runs for a call profile.
+    Cost(cmd_cost::Args),
+    /// Draw a state machine as Mermaid or Graphviz DOT.
+    Graph(cmd_graph::Args),
+    /// List the `${...}` placeholders of a definition (the CDK app must fill each).
+    Placeholders {
+        /// The ASL document.
+        definition: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -32,6 +47,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run::run(*args),
         Command::Validate(args) => cmd_validate::run(args),
+        Command::Generate(args) => cmd_generate::run(args),
+        Command::Cost(args) => cmd_cost::run(args),
+        Command::Graph(args) => cmd_graph::run(args),
+        Command::Placeholders { definition } => list_placeholders(&definition),
     };
     match result {
         Ok(code) => code,
@@ -49,4 +68,16 @@ pub(crate) fn check_definition(
 ) -> anyhow::Result<()> {
     let _ = (path, definition);
     Ok(())
+}
+
+fn list_placeholders(path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let definition: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("`{}` is not valid JSON", path.display()))?;
+    for name in cmd_run::placeholders(&definition) {
+        println!("{name}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,217 @@
+//! `sfn-gen generate`: write `statemachines/agent.asl.json` and `statemachines/tools.json`
+//! from the tools' manifests, or with `--check` verify that the committed files are fresh.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use protocol::manifest::ToolManifest;
+use serde_json::Value;
+
+use crate::generate::{self, GeneratorConfig, QueryLanguage, to_pretty};
+use crate::local_lambdas::find_workspace;
+
+/// Arguments of `sfn-gen generate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder holding one sub-folder per tool with its `tool.json` (default: the
+    /// workspace's `tool-lambdas/`).
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Generator settings (default: `sfn-gen.json` at the workspace root, when present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Where to write the state machine (default: `statemachines/agent.asl.json`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override the query language: `jsonpath` or `jsonata`.
+    #[arg(long, value_parser = ["jsonpath", "jsonata", "JSONPath", "JSONata"])]
+    pub query_language: Option<String>,
+    /// Write nothing; exit 1 with a diff when the committed files are stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Reads every `<dir>/*/tool.json`, sorted by folder name.
+pub fn read_manifests(dir: &Path) -> anyhow::Result<Vec<ToolManifest>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list the tools folder `{}`", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path().join("tool.json"))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    let mut manifests = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        let manifest: ToolManifest =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+                anyhow::anyhow!(
+                    "`{}` at /{}: {}; regenerate it with `cargo run -p <tool> -- --manifest > {}`",
+                    path.display(),
+                    e.path().to_string().replace('.', "/"),
+                    e.inner(),
+                    path.display()
+                )
+            })?;
+        let schema_type = manifest.input_schema.get("type").and_then(Value::as_str);
+        if schema_type != Some("object") {
+            bail!(
+                "`{}` at /inputSchema/type: a tool's input schema must be an object schema (found {:?})",
+                path.display(),
+                schema_type
+            );
+        }
+        manifests.push(manifest);
+    }
+    Ok(manifests)
+}
+
+/// Reads the generator settings.
+pub fn read_config(path: &Path) -> anyhow::Result<GeneratorConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        anyhow::anyhow!(
+            "`{}` at /{}: {} (fields: maxTurns, failureThreshold, turnsPerExecution, mapConcurrency, type, queryLanguage, agentTimeoutSeconds)",
+            path.display(),
+            e.path().to_string().replace('.', "/"),
+            e.inner()
+        )
+    })
+}
+
+/// Where things are, resolved from the flags and the workspace.
+pub struct Paths {
+    /// The tools folder.
+    pub tools: PathBuf,
+    /// The settings file, when there is one.
+    pub config: Option<PathBuf>,
+    /// The state machine file.
+    pub out: PathBuf,
+    /// `tools.json` beside it.
+    pub tools_out: PathBuf,
+}
+
+fn resolve(args: &Args) -> anyhow::Result<Paths> {
+    let cwd = std::env::current_dir()?;
+    let root = find_workspace(&cwd).unwrap_or(cwd);
+    let tools = args
+        .tools
+        .clone()
+        .unwrap_or_else(|| root.join("tool-lambdas"));
+    let config = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => Some(root.join("sfn-gen.json")).filter(|p| p.is_file()),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join("statemachines/agent.asl.json"));
+    let tools_out = out.with_file_name("tools.json");
+    Ok(Paths {
+        tools,
+        config,
+        out,
+        tools_out,
+    })
+}
+
+/// What `generate` would write.
+pub struct Rendered {
+    /// (path, contents) of each file.
+    pub files: Vec<(PathBuf, String)>,
+    /// Notes about the user's states that were kept.
+    pub notes: Vec<String>,
+    /// The definition's size in bytes (compact JSON, as AWS measures it).
+    pub size: usize,
+}
+
+/// The files `generate` would write, plus notes about kept states.
+pub fn render(args: &Args) -> anyhow::Result<Rendered> {
+    let paths = resolve(args)?;
+    let mut config = match &paths.config {
+        Some(path) => read_config(path)?,
+        None => GeneratorConfig::default(),
+    };
+    if let Some(language) = &args.query_language {
+        config.query_language = if language.eq_ignore_ascii_case("jsonata") {
+            QueryLanguage::Jsonata
+        } else {
+            QueryLanguage::JsonPath
+        };
+    }
+    let manifests = read_manifests(&paths.tools)?;
+    if manifests.is_empty() {
+        bail!(
+            "no tools found: `{}` has no */tool.json; scaffold one with `sfn-gen new-tool NAME` or pass --tools DIR",
+            paths.tools.display()
+        );
+    }
+    let generated = generate::generate(&manifests, &config)?;
+    let existing: Option<Value> = std::fs::read_to_string(&paths.out)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let (definition, notes) =
+        generate::merge_with_existing(&generated.definition, existing.as_ref());
+    let tools_json = serde_json::to_value(&generated.tools)?;
+    let definition_text = to_pretty(&definition);
+    let size = serde_json::to_string(&definition)?.len();
+    Ok(Rendered {
+        files: vec![
+            (paths.out, definition_text),
+            (paths.tools_out, to_pretty(&tools_json)),
+        ],
+        notes,
+        size,
+    })
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Rendered { files, notes, size } = render(&args)?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
+    if args.check {
+        let mut stale = false;
+        for (path, contents) in &files {
+            let committed = std::fs::read_to_string(path).unwrap_or_default();
+            if &committed != contents {
+                stale = true;
+                eprintln!("{} is stale:", path.display());
+                let diff = similar::TextDiff::from_lines(&committed, contents);
+                eprint!(
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(3)
+                        .header("committed", "generated")
+                );
+            }
+        }
+        if stale {
+            eprintln!("fix: run `cargo run -p sfn-gen -- generate` and commit the result");
+            return Ok(ExitCode::from(1));
+        }
+        eprintln!("up to date ({size} bytes of ASL, limit 1,048,576)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (path, contents) in &files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        std::fs::write(path, contents)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!(
+        "definition size: {size} bytes ({:.1}% of AWS's 1 MB limit)",
+        100.0 * size as f64 / generate::DEFINITION_LIMIT_BYTES as f64
+    );
+    Ok(ExitCode::SUCCESS)
+}
