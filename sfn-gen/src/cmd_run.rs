@@ -282,6 +282,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_transitions: args.max_transitions,
         substitutions,
         concurrent: !args.sequential && serving_real,
+        record_history: args.history,
         ..RunOptions::default()
     };
     if let Some(envelope) = mocks.as_ref().and_then(|m| m.envelope()) {
@@ -349,7 +350,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "transitions": outcome.transitions,
             "durationSeconds": outcome.duration_seconds,
             "wallSeconds": wall_seconds,
-            "events": outcome.history.len(),
+            "events": outcome.event_count,
         });
         if !functions.is_empty() {
             report["functions"] = Value::Array(functions);

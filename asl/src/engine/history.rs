@@ -51,29 +51,43 @@ pub type Observer = std::sync::Arc<dyn Fn(&Event) + Send + Sync>;
 /// Collects events and counts transitions; shared by all branches of a run.
 pub(crate) struct Recorder {
     events: Mutex<Vec<Event>>,
+    count: std::sync::atomic::AtomicU64,
+    keep: bool,
     transitions: AtomicU64,
     pub(crate) observer: Option<Observer>,
 }
 
 impl Recorder {
-    pub(crate) fn new(observer: Option<Observer>) -> Self {
+    pub(crate) fn new(observer: Option<Observer>, keep: bool) -> Self {
         Self {
             events: Mutex::new(Vec::new()),
+            count: std::sync::atomic::AtomicU64::new(0),
+            keep,
             transitions: AtomicU64::new(0),
             observer,
         }
     }
 
-    /// Appends an event and returns its id.
+    /// Whether events are kept or watched (else only counted, which is much cheaper).
+    pub(crate) fn wants_details(&self) -> bool {
+        self.keep || self.observer.is_some()
+    }
+
+    /// Appends an event and returns its id. `details` is only called when events are kept
+    /// or watched.
     pub(crate) fn record(
         &self,
         kind: &str,
-        previous: u64,
         elapsed_seconds: f64,
-        details: Map<String, Value>,
+        details: impl FnOnce() -> Map<String, Value>,
     ) -> u64 {
+        if !self.wants_details() {
+            return self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        }
+        let details = details();
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        let id = events.len() as u64 + 1;
+        let id = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let previous = id - 1;
         let mut wrapped = Map::new();
         if !details.is_empty() {
             wrapped.insert(details_key(kind), Value::Object(details));
@@ -88,13 +102,15 @@ impl Recorder {
         if let Some(observer) = &self.observer {
             observer(&event);
         }
-        events.push(event);
+        if self.keep {
+            events.push(event);
+        }
         id
     }
 
-    /// The id of the latest event.
-    pub(crate) fn last_id(&self) -> u64 {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).len() as u64
+    /// How many events were recorded.
+    pub(crate) fn event_count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Counts one state transition and returns the new total.

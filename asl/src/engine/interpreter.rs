@@ -109,6 +109,7 @@ struct Runner<'a> {
     started: Instant,
     virtual_elapsed: Mutex<f64>,
     aborted: AtomicBool,
+    context_users: Mutex<std::collections::HashMap<usize, bool>>,
 }
 
 pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
@@ -129,12 +130,13 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         .unwrap_or_else(|_| Utc::now());
     let runner = Runner {
         options,
-        recorder: Recorder::new(options.observer.clone()),
+        recorder: Recorder::new(options.observer.clone(), options.record_history),
         context_base: options.identity.context_base(&input),
         start,
         started: Instant::now(),
         virtual_elapsed: Mutex::new(0.0),
         aborted: AtomicBool::new(false),
+        context_users: Mutex::new(std::collections::HashMap::new()),
     };
     let mut details = Map::new();
     details.insert("input".into(), text(&input));
@@ -155,6 +157,7 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         )),
     };
     let transitions = runner.recorder.transitions();
+    let event_count = runner.recorder.event_count();
     let duration_seconds = runner.elapsed();
     let aborted = runner.aborted.load(Ordering::Relaxed);
     let (status, output, error, cause) = match result {
@@ -193,6 +196,7 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         cause,
         transitions,
         history: runner.recorder.into_events(),
+        event_count,
         duration_seconds,
     }
 }
@@ -260,9 +264,33 @@ impl Runner<'_> {
     }
 
     fn record(&self, kind: &str, details: Map<String, Value>) -> u64 {
-        let previous = self.recorder.last_id();
-        self.recorder
-            .record(kind, previous, self.elapsed(), details)
+        self.recorder.record(kind, self.elapsed(), || details)
+    }
+
+    /// Records an event whose details are only built when events are kept or watched.
+    fn record_with(&self, kind: &str, details: impl FnOnce() -> Map<String, Value>) -> u64 {
+        self.recorder.record(kind, self.elapsed(), details)
+    }
+
+    /// Whether a state reads the Context Object (cached per state): the Context Object is
+    /// only built for those.
+    fn uses_context(&self, state: &Map<String, Value>) -> bool {
+        let key = state as *const Map<String, Value> as usize;
+        if let Some(known) = self
+            .context_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return *known;
+        }
+        let text = serde_json::to_string(state).unwrap_or_default();
+        let uses = text.contains("$$") || text.contains("$states");
+        self.context_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, uses);
+        uses
     }
 
     fn count_transition(&self) -> Result<(), Failure> {
@@ -333,18 +361,26 @@ impl Runner<'_> {
             Some(ql) => is_jsonata(Some(ql)),
             None => frame.query_language,
         };
-        let mut details = Map::new();
-        details.insert("name".into(), Value::from(name));
-        details.insert("input".into(), text(&input));
-        details.insert("inputDetails".into(), json!({"truncated": false}));
-        let entered_id = self.record(&format!("{kind}StateEntered"), details);
-        let entered_time = self.now_iso();
+        let entered_id = self.record_with(&format!("{kind}StateEntered"), || {
+            let mut details = Map::new();
+            details.insert("name".into(), Value::from(name));
+            details.insert("input".into(), text(&input));
+            details.insert("inputDetails".into(), json!({"truncated": false}));
+            details
+        });
+        let uses_context = self.uses_context(state);
+        let entered_time = if uses_context {
+            self.now_iso()
+        } else {
+            String::new()
+        };
         let cx = StateCx {
             name,
             state,
             frame,
             jsonata,
             entered_time: &entered_time,
+            uses_context,
         };
         let result = match kind {
             "Pass" => self.pass(&cx, input),
@@ -371,7 +407,7 @@ impl Runner<'_> {
                 Failure::new(data.error, cause)
             }
         })?;
-        if step.output.to_string().len() > PAYLOAD_LIMIT_BYTES {
+        if json_size(&step.output) > PAYLOAD_LIMIT_BYTES {
             return Err(Failure::new(
                 "States.DataLimitExceeded",
                 format!(
@@ -380,11 +416,13 @@ impl Runner<'_> {
             ));
         }
         if kind != "Fail" {
-            let mut details = Map::new();
-            details.insert("name".into(), Value::from(name));
-            details.insert("output".into(), text(&step.output));
-            details.insert("outputDetails".into(), json!({"truncated": false}));
-            self.record(&format!("{kind}StateExited"), details);
+            self.record_with(&format!("{kind}StateExited"), || {
+                let mut details = Map::new();
+                details.insert("name".into(), Value::from(name));
+                details.insert("output".into(), text(&step.output));
+                details.insert("outputDetails".into(), json!({"truncated": false}));
+                details
+            });
         }
         Ok(step)
     }
@@ -397,6 +435,9 @@ impl Runner<'_> {
     // ---- JSONPath helpers -------------------------------------------------------------
 
     fn context_for(&self, cx: &StateCx<'_>, retry_count: Option<u32>) -> Value {
+        if !cx.uses_context {
+            return Value::Null;
+        }
         context::for_state(
             &self.context_base,
             cx.name,
@@ -1074,7 +1115,7 @@ impl Runner<'_> {
                 } else {
                     result
                 };
-                if result.to_string().len() > PAYLOAD_LIMIT_BYTES {
+                if json_size(&result) > PAYLOAD_LIMIT_BYTES {
                     return Err(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -1616,6 +1657,24 @@ struct StateCx<'a> {
     frame: &'a Frame,
     jsonata: bool,
     entered_time: &'a str,
+    uses_context: bool,
+}
+
+/// The size of a value's compact JSON text, without building the text.
+fn json_size(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
 }
 
 #[cfg(test)]

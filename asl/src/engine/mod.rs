@@ -119,6 +119,8 @@ pub struct RunOptions {
     pub observer: Option<history::Observer>,
     /// Run Map iterations and Parallel branches on threads (worth it with real functions).
     pub concurrent: bool,
+    /// Keep the history events in [`Outcome::history`] (they are always counted).
+    pub record_history: bool,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -143,6 +145,7 @@ impl Default for RunOptions {
             substitutions: Vec::new(),
             observer: None,
             concurrent: false,
+            record_history: true,
         }
     }
 }
@@ -160,9 +163,11 @@ pub struct Outcome {
     pub cause: Option<String>,
     /// State transitions as AWS bills them (every state entered, retries included).
     pub transitions: u64,
-    /// The history events, in order.
+    /// The history events, in order (empty unless [`RunOptions::record_history`]).
     #[serde(skip)]
     pub history: Vec<Event>,
+    /// How many history events the run wrote.
+    pub event_count: u64,
     /// Seconds the execution took on its clock (virtual time by default).
     pub duration_seconds: f64,
 }
