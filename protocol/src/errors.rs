@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 /// | `Agent.ReasonerError` | the model provider failed or answered malformed data | retries, then ends the run |
 /// | `Agent.Refused` | the model stopped for a guardrail or content filter | ends the run (Fail) |
 /// | `Agent.UnknownTool` | the state machine was asked to route a call to a tool it does not have | fed back to the model |
+/// | `Agent.InvalidStart` | the start input has no `goal` (or a malformed plan) | ends the run (Fail) |
+/// | `Agent.PlanFailed` | a step of a plan failed after the state machine's retries | ends the run (Fail) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ErrorName {
     /// `ToolError.InvalidInput`
@@ -76,11 +78,17 @@ pub enum ErrorName {
     /// `Agent.UnknownTool`
     #[serde(rename = "Agent.UnknownTool")]
     UnknownTool,
+    /// `Agent.InvalidStart`
+    #[serde(rename = "Agent.InvalidStart")]
+    InvalidStart,
+    /// `Agent.PlanFailed`
+    #[serde(rename = "Agent.PlanFailed")]
+    PlanFailed,
 }
 
 impl ErrorName {
     /// Every name, in documentation order.
-    pub const ALL: [ErrorName; 16] = [
+    pub const ALL: [ErrorName; 18] = [
         Self::InvalidInput,
         Self::Retryable,
         Self::Timeout,
@@ -97,6 +105,8 @@ impl ErrorName {
         Self::ReasonerError,
         Self::Refused,
         Self::UnknownTool,
+        Self::InvalidStart,
+        Self::PlanFailed,
     ];
 
     /// The wire name, as it appears in `errorType` and in ASL `ErrorEquals`.
@@ -118,6 +128,8 @@ impl ErrorName {
             Self::ReasonerError => "Agent.ReasonerError",
             Self::Refused => "Agent.Refused",
             Self::UnknownTool => "Agent.UnknownTool",
+            Self::InvalidStart => "Agent.InvalidStart",
+            Self::PlanFailed => "Agent.PlanFailed",
         }
     }
 

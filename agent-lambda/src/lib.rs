@@ -1,0 +1,15 @@
+//! The agent step: one turn of the loop (ARCHITECTURE.md, step 2).
+//!
+//! Stages, each testable alone: [`transcript`] (the conversation, kept in the offload
+//! store), [`tools`] (the tool set and argument checks), [`view`] (what a model sees of
+//! large results), [`reasoner`] (plan, Bedrock Converse, OpenAI-compatible), and [`step`]
+//! (guards, cache, routing: the whole step). The binary only wires [`step::Agent`] to
+//! `lambda_runtime`.
+
+pub mod reasoner;
+pub mod step;
+pub mod tools;
+pub mod transcript;
+pub mod view;
+
+pub use step::{Agent, StepError};

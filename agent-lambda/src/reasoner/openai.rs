@@ -1,0 +1,184 @@
+//! OpenAI-compatible chat completions with tool calling (Ollama, llama.cpp server, vLLM,
+//! and OpenAI itself): `POST {base}/chat/completions`.
+//!
+//! `finish_reason` `tool_calls` gives calls, `stop` the answer, `length` the calls made so
+//! far or else `Agent.ReasonerError`, `content_filter` ends the run with `Agent.Refused`;
+//! HTTP 429 is `Agent.ReasonerThrottled`.
+
+use serde_json::{Value, json};
+
+use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError, system_prompt};
+use crate::transcript::Entry;
+use crate::view::render_result;
+
+/// Reasoner speaking the chat-completions wire format.
+pub struct OpenAiReasoner {
+    base_url: String,
+    model: String,
+    api_key: Option<String>,
+    client: reqwest::Client,
+}
+
+impl OpenAiReasoner {
+    /// A reasoner for `model` at `base_url` (for example `http://127.0.0.1:11434/v1`).
+    pub fn new(
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+        api_key: Option<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            model: model.into(),
+            api_key,
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+/// The request body for a conversation.
+pub fn request_body(model: &str, conversation: &Conversation<'_>) -> Value {
+    let transcript = conversation.transcript;
+    let mut messages = vec![
+        json!({"role": "system", "content": system_prompt()}),
+        json!({"role": "user", "content": transcript.goal}),
+    ];
+    for entry in &transcript.entries {
+        let Entry::Calls { calls, text, .. } = entry else {
+            continue;
+        };
+        let tool_calls: Vec<Value> = calls
+            .iter()
+            .map(|c| {
+                json!({"id": c.call_id, "type": "function",
+                       "function": {"name": c.tool, "arguments": c.input.to_string()}})
+            })
+            .collect();
+        messages.push(json!({"role": "assistant", "content": text, "tool_calls": tool_calls}));
+        for call in calls {
+            let content = match transcript.result_of(&call.call_id) {
+                Some(Entry::Result {
+                    output: Some(output),
+                    error: None,
+                    ..
+                }) => render_result(output, conversation.result_budget),
+                Some(Entry::Result { error, cause, .. }) => format!(
+                    "ERROR {}: {}",
+                    error.as_deref().unwrap_or("Error"),
+                    cause.as_deref().unwrap_or("")
+                ),
+                _ => "(no result)".to_owned(),
+            };
+            messages
+                .push(json!({"role": "tool", "tool_call_id": call.call_id, "content": content}));
+        }
+    }
+    let tools: Vec<Value> = conversation
+        .tools
+        .iter()
+        .map(|t| {
+            json!({"type": "function", "function": {
+                "name": t.manifest.name,
+                "description": t.manifest.description,
+                "parameters": t.manifest.input_schema,
+            }})
+        })
+        .collect();
+    let mut body = json!({"model": model, "messages": messages});
+    if !tools.is_empty() {
+        body["tools"] = Value::Array(tools);
+    }
+    body
+}
+
+/// Reads a chat-completions response.
+pub fn parse_response(body: &Value) -> Result<Decision, ReasonerError> {
+    let malformed =
+        |what: &str| ReasonerError::Failed(format!("malformed chat completion: {what}"));
+    let choice = body
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| malformed("no choices[0]"))?;
+    let message = choice
+        .get("message")
+        .ok_or_else(|| malformed("no choices[0].message"))?;
+    let text = message
+        .get("content")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned);
+    let mut calls = Vec::new();
+    if let Some(tool_calls) = message.get("tool_calls").and_then(Value::as_array) {
+        for (i, call) in tool_calls.iter().enumerate() {
+            let function = call
+                .get("function")
+                .ok_or_else(|| malformed(&format!("tool_calls[{i}] has no function")))?;
+            let name = function
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed(&format!("tool_calls[{i}].function has no name")))?;
+            // Arguments are a JSON string in the wire format; some servers send an object.
+            let input = match function.get("arguments") {
+                Some(Value::String(text)) if text.trim().is_empty() => json!({}),
+                Some(Value::String(text)) => serde_json::from_str(text)
+                    .unwrap_or_else(|_| json!({"_unparseable_arguments": text})),
+                Some(other) => other.clone(),
+                None => json!({}),
+            };
+            calls.push(Proposal {
+                id: call.get("id").and_then(Value::as_str).map(str::to_owned),
+                tool: name.to_owned(),
+                input,
+            });
+        }
+    }
+    let finish = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .unwrap_or("stop");
+    match finish {
+        "content_filter" => Ok(Decision::Fail {
+            error: "Agent.Refused".into(),
+            cause: "the model's answer was filtered (finish_reason content_filter)".into(),
+        }),
+        _ if !calls.is_empty() => Ok(Decision::Calls { calls, text }),
+        "length" => Err(ReasonerError::Failed(
+            "the model stopped at its token limit (finish_reason length) before answering".into(),
+        )),
+        _ => match text {
+            Some(text) => Ok(Decision::Answer(Value::String(text))),
+            None => Err(malformed("neither content nor tool_calls")),
+        },
+    }
+}
+
+#[async_trait::async_trait]
+impl Reasoner for OpenAiReasoner {
+    async fn decide(&self, conversation: &Conversation<'_>) -> Result<Decision, ReasonerError> {
+        let mut request = self
+            .client
+            .post(format!("{}/chat/completions", self.base_url))
+            .json(&request_body(&self.model, conversation));
+        if let Some(key) = &self.api_key {
+            request = request.bearer_auth(key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ReasonerError::Failed(format!("cannot reach {}: {e}", self.base_url)))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ReasonerError::Failed(format!("cannot read the response: {e}")))?;
+        if status.as_u16() == 429 {
+            return Err(ReasonerError::Throttled(text));
+        }
+        if !status.is_success() {
+            return Err(ReasonerError::Failed(format!("HTTP {status}: {text}")));
+        }
+        let body: Value = serde_json::from_str(&text).map_err(|e| {
+            ReasonerError::Failed(format!("the response is not JSON ({e}): {text}"))
+        })?;
+        parse_response(&body)
+    }
+}

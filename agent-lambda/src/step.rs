@@ -1,0 +1,549 @@
+//! One agent step: load the transcript, absorb the last results, apply the guards, ask the
+//! reasoner (answering repeated read-only calls from the cache and feeding invalid calls
+//! back), store the transcript and return the small state descriptor.
+//!
+//! Guards, in order: the circuit breaker (a tool that failed `failure_threshold` times in a
+//! row ends the run with `Agent.CircuitOpen`, naming the tool), the turn limit
+//! (`Agent.TurnLimit`), the hand-off (after `turns_per_execution` turns in one execution the
+//! route is `continue`), and invalid calls (three steps in a row with nothing runnable end
+//! the run with `Agent.InvalidCalls`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lambda_runtime::Diagnostic;
+use offload::{ExecutionStore, Store};
+use protocol::ErrorName;
+use protocol::agent::{AgentStatus, AgentStepInput, AgentStepOutput};
+use protocol::call::ToolCall;
+use serde_json::Value;
+
+use crate::reasoner::bedrock::{BedrockReasoner, DEFAULT_MODEL};
+use crate::reasoner::openai::OpenAiReasoner;
+use crate::reasoner::plan::PlanReasoner;
+use crate::reasoner::{Conversation, Decision, Reasoner, ReasonerError};
+use crate::tools::ToolSet;
+use crate::transcript::{Entry, Transcript};
+use crate::view::DEFAULT_RESULT_BUDGET;
+
+/// Steps in a row with no runnable call before `Agent.InvalidCalls`.
+pub const INVALID_STREAK_LIMIT: u32 = 3;
+/// Reasoner consultations within one step (cache hits and rejected calls ask again).
+pub const CONSULTATIONS_PER_STEP: usize = 6;
+/// A call input or an answer larger than this (serialized bytes) is offloaded, so the
+/// state stays small.
+pub const INLINE_LIMIT_BYTES: usize = 2_048;
+
+/// A step that could not complete: becomes the Lambda error (`errorType` = `name`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct StepError {
+    /// The stable error name.
+    pub name: ErrorName,
+    /// What happened.
+    pub message: String,
+}
+
+impl StepError {
+    fn new(name: ErrorName, message: impl Into<String>) -> Self {
+        Self {
+            name,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<offload::OffloadError> for StepError {
+    fn from(e: offload::OffloadError) -> Self {
+        Self::new(e.error_name(), e.to_string())
+    }
+}
+
+impl From<StepError> for Diagnostic {
+    fn from(e: StepError) -> Self {
+        Diagnostic {
+            error_type: e.name.as_str().to_owned(),
+            error_message: e.message,
+        }
+    }
+}
+
+/// The agent: tools, store, and the reasoners it may use.
+pub struct Agent {
+    tools: ToolSet,
+    store: Store,
+    /// Overrides the reasoner chosen from the options (tests, embedding).
+    reasoner_override: Option<Arc<dyn Reasoner>>,
+    bedrock: BedrockReasonerCache,
+    /// Characters of one result shown to a model.
+    pub result_budget: usize,
+}
+
+#[derive(Default)]
+struct BedrockReasonerCache(std::sync::Mutex<BTreeMap<String, Arc<BedrockReasoner>>>);
+
+impl Agent {
+    /// An agent over `tools` storing transcripts in `store`.
+    pub fn new(tools: ToolSet, store: Store) -> Self {
+        Self {
+            tools,
+            store,
+            reasoner_override: None,
+            bedrock: BedrockReasonerCache::default(),
+            result_budget: DEFAULT_RESULT_BUDGET,
+        }
+    }
+
+    /// Uses `reasoner` for every step, whatever the options say.
+    pub fn with_reasoner(mut self, reasoner: Arc<dyn Reasoner>) -> Self {
+        self.reasoner_override = Some(reasoner);
+        self
+    }
+
+    /// The tools.
+    pub fn tools(&self) -> &ToolSet {
+        &self.tools
+    }
+
+    /// Picks the reasoner: `options.reasoner` (or `AGENT_REASONER`): `plan` (default),
+    /// `bedrock` (`options.model` or `BEDROCK_MODEL_ID`), `openai` (`options.baseUrl` /
+    /// `OPENAI_BASE_URL`, `options.model` / `OPENAI_MODEL`, `OPENAI_API_KEY`).
+    fn reasoner(&self, options: &Value) -> Result<Arc<dyn Reasoner>, StepError> {
+        if let Some(reasoner) = &self.reasoner_override {
+            return Ok(reasoner.clone());
+        }
+        let option = |key: &str, env: &str| -> Option<String> {
+            options
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| std::env::var(env).ok())
+        };
+        let kind = option("reasoner", "AGENT_REASONER").unwrap_or_else(|| "plan".into());
+        match kind.as_str() {
+            "plan" => Ok(Arc::new(PlanReasoner)),
+            "bedrock" => {
+                let model =
+                    option("model", "BEDROCK_MODEL_ID").unwrap_or_else(|| DEFAULT_MODEL.into());
+                let mut cache = self.bedrock.0.lock().unwrap_or_else(|e| e.into_inner());
+                let reasoner = cache
+                    .entry(model.clone())
+                    .or_insert_with(|| Arc::new(BedrockReasoner::new(model)))
+                    .clone();
+                Ok(reasoner)
+            }
+            "openai" => {
+                let base = option("baseUrl", "OPENAI_BASE_URL")
+                    .unwrap_or_else(|| "https://api.openai.com/v1".into());
+                let model = option("model", "OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into());
+                Ok(Arc::new(OpenAiReasoner::new(
+                    base,
+                    model,
+                    std::env::var("OPENAI_API_KEY").ok(),
+                )))
+            }
+            other => Err(StepError::new(
+                ErrorName::InvalidStart,
+                format!("unknown reasoner `{other}`; use `plan`, `bedrock` or `openai`"),
+            )),
+        }
+    }
+
+    /// Takes one step.
+    pub async fn step(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
+        let store = self.store.for_execution(&input.execution);
+        let state = input.state;
+        let config = input.config;
+        let mut transcript = match (&state.transcript, &state.parent) {
+            (Some(pointer), Some(parent)) if store.check(pointer).is_err() => {
+                // A continued execution: the transcript is the parent's.
+                let parent_store = self.store.for_execution(parent);
+                serde_json::from_value(parent_store.get_json(pointer).await?).map_err(|e| {
+                    StepError::new(
+                        ErrorName::OffloadStoreError,
+                        format!("the transcript is unreadable: {e}"),
+                    )
+                })?
+            }
+            (Some(pointer), _) => {
+                serde_json::from_value(store.get_json(pointer).await?).map_err(|e| {
+                    StepError::new(
+                        ErrorName::OffloadStoreError,
+                        format!("the transcript is unreadable: {e}"),
+                    )
+                })?
+            }
+            (None, _) => match &state.goal {
+                Some(goal) if !goal.trim().is_empty() => {
+                    Transcript::new(goal.clone(), state.options.clone().unwrap_or(Value::Null))
+                }
+                _ => {
+                    return self
+                        .finish_failed(
+                            &store,
+                            Transcript::default(),
+                            &state.failures,
+                            state.turn,
+                            ErrorName::InvalidStart.as_str(),
+                            "the start input needs a non-empty `goal`, e.g. {\"goal\": \"...\", \"options\": {\"reasoner\": \"plan\", \"plan\": {...}}}",
+                        )
+                        .await;
+                }
+            },
+        };
+        transcript
+            .execution_first_turn
+            .entry(input.execution.name.clone())
+            .or_insert(state.turn);
+
+        // Absorb the results of the previous calls.
+        let mut failures = state.failures.clone();
+        if let Some(results) = &state.tool {
+            for outcome in &results.results {
+                let failed = outcome.error.is_some();
+                transcript.entries.push(Entry::Result {
+                    call_id: outcome.call_id.clone(),
+                    tool: outcome.tool.clone(),
+                    output: outcome.output.clone(),
+                    error: outcome.error.clone(),
+                    cause: outcome.cause.clone(),
+                    cached: false,
+                });
+                count_outcome(&mut failures, &outcome.tool, failed);
+            }
+        } else if let Some(failure) = &state.failure
+            && let Some(call) = state.calls.first()
+        {
+            {
+                transcript.entries.push(Entry::Result {
+                    call_id: call.call_id.clone(),
+                    tool: call.tool.clone(),
+                    output: None,
+                    error: Some(failure.error.clone()),
+                    cause: Some(failure.cause.clone()),
+                    cached: false,
+                });
+                count_outcome(&mut failures, &call.tool, true);
+            }
+        }
+
+        // Guards.
+        if let Some((tool, count)) = failures
+            .iter()
+            .find(|(_, count)| **count >= config.failure_threshold)
+        {
+            let last = last_error(&transcript, tool);
+            let cause = format!(
+                "tool `{tool}` failed {count} times in a row (threshold {}); last error: {last}",
+                config.failure_threshold
+            );
+            return self
+                .finish_failed(
+                    &store,
+                    transcript,
+                    &failures,
+                    state.turn,
+                    ErrorName::CircuitOpen.as_str(),
+                    &cause,
+                )
+                .await;
+        }
+        if state.turn >= config.max_turns {
+            let cause = format!(
+                "the run reached its limit of {} turns without an answer",
+                config.max_turns
+            );
+            return self
+                .finish_failed(
+                    &store,
+                    transcript,
+                    &failures,
+                    state.turn,
+                    ErrorName::TurnLimit.as_str(),
+                    &cause,
+                )
+                .await;
+        }
+        let first_turn = transcript.execution_first_turn[&input.execution.name];
+        if state.turn - first_turn.min(state.turn) >= config.turns_per_execution {
+            let pointer = store
+                .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
+                .await?;
+            return Ok(AgentStepOutput {
+                status: AgentStatus::Continue,
+                route: "continue".into(),
+                calls: Vec::new(),
+                answer: None,
+                error: None,
+                cause: None,
+                transcript: pointer,
+                turn: state.turn,
+                failures,
+            });
+        }
+
+        // Ask the reasoner.
+        let options = transcript.options.clone();
+        let reasoner = self.reasoner(&options)?;
+        let turn = state.turn + 1;
+        for _ in 0..CONSULTATIONS_PER_STEP {
+            let decision = {
+                let conversation = Conversation {
+                    transcript: &transcript,
+                    tools: &self.tools,
+                    result_budget: self.result_budget,
+                };
+                reasoner.decide(&conversation).await
+            };
+            let decision = match decision {
+                Ok(decision) => decision,
+                Err(ReasonerError::Throttled(message)) => {
+                    return Err(StepError::new(ErrorName::ReasonerThrottled, message));
+                }
+                Err(ReasonerError::Failed(message)) => {
+                    return Err(StepError::new(ErrorName::ReasonerError, message));
+                }
+            };
+            match decision {
+                Decision::Answer(answer) => {
+                    transcript.entries.push(Entry::Answer {
+                        value: answer.clone(),
+                    });
+                    let answer = self.inline_or_offload(&store, answer).await?;
+                    let pointer = store
+                        .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
+                        .await?;
+                    return Ok(AgentStepOutput {
+                        status: AgentStatus::Done,
+                        route: "done".into(),
+                        calls: Vec::new(),
+                        answer: Some(answer),
+                        error: None,
+                        cause: None,
+                        transcript: pointer,
+                        turn: state.turn,
+                        failures,
+                    });
+                }
+                Decision::Fail { error, cause } => {
+                    return self
+                        .finish_failed(&store, transcript, &failures, state.turn, &error, &cause)
+                        .await;
+                }
+                Decision::Calls { calls, text } => {
+                    let mut recorded = Vec::with_capacity(calls.len());
+                    let mut synthetic = Vec::new();
+                    let mut runnable = Vec::new();
+                    let mut cache_hits = 0;
+                    for proposal in calls {
+                        let call_id =
+                            unique_id(&transcript, &recorded, proposal.id.as_deref(), turn);
+                        let call = ToolCall {
+                            call_id: call_id.clone(),
+                            tool: proposal.tool.clone(),
+                            input: proposal.input.clone(),
+                        };
+                        recorded.push(call.clone());
+                        match self.tools.check(&proposal.tool, &proposal.input) {
+                            Err(rejection) => synthetic.push(Entry::Result {
+                                call_id,
+                                tool: proposal.tool,
+                                output: None,
+                                error: Some(rejection.error.to_owned()),
+                                cause: Some(rejection.cause),
+                                cached: false,
+                            }),
+                            Ok(tool) => {
+                                let cached = tool
+                                    .manifest
+                                    .annotations
+                                    .cacheable()
+                                    .then(|| {
+                                        transcript.cached_output(&proposal.tool, &proposal.input)
+                                    })
+                                    .flatten();
+                                match cached {
+                                    Some(output) => {
+                                        cache_hits += 1;
+                                        synthetic.push(Entry::Result {
+                                            call_id,
+                                            tool: proposal.tool,
+                                            output: Some(output),
+                                            error: None,
+                                            cause: None,
+                                            cached: true,
+                                        });
+                                    }
+                                    None => runnable.push(call),
+                                }
+                            }
+                        }
+                    }
+                    transcript.entries.push(Entry::Calls {
+                        turn,
+                        calls: recorded,
+                        text,
+                    });
+                    transcript.entries.extend(synthetic);
+                    if !runnable.is_empty() {
+                        transcript.invalid_streak = 0;
+                        let mut calls = Vec::with_capacity(runnable.len());
+                        for mut call in runnable {
+                            call.input = self.inline_or_offload(&store, call.input).await?;
+                            calls.push(call);
+                        }
+                        let route = if calls.len() == 1 {
+                            AgentStepOutput::call_route(&calls[0].tool)
+                        } else {
+                            "map".to_owned()
+                        };
+                        let pointer = store
+                            .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
+                            .await?;
+                        return Ok(AgentStepOutput {
+                            status: AgentStatus::ToolCalls,
+                            route,
+                            calls,
+                            answer: None,
+                            error: None,
+                            cause: None,
+                            transcript: pointer,
+                            turn,
+                            failures,
+                        });
+                    }
+                    if cache_hits == 0 {
+                        transcript.invalid_streak += 1;
+                        if transcript.invalid_streak >= INVALID_STREAK_LIMIT {
+                            let cause = format!(
+                                "the reasoner proposed no runnable call {INVALID_STREAK_LIMIT} times in a row (unknown tools or invalid arguments); see the transcript"
+                            );
+                            return self
+                                .finish_failed(
+                                    &store,
+                                    transcript,
+                                    &failures,
+                                    state.turn,
+                                    ErrorName::InvalidCalls.as_str(),
+                                    &cause,
+                                )
+                                .await;
+                        }
+                    }
+                }
+            }
+        }
+        let cause = format!(
+            "the reasoner was consulted {CONSULTATIONS_PER_STEP} times in one step without a runnable call or an answer"
+        );
+        self.finish_failed(
+            &store,
+            transcript,
+            &failures,
+            state.turn,
+            ErrorName::InvalidCalls.as_str(),
+            &cause,
+        )
+        .await
+    }
+
+    async fn inline_or_offload(
+        &self,
+        store: &ExecutionStore,
+        value: Value,
+    ) -> Result<Value, StepError> {
+        if offload::serialized_len(&value) as usize > INLINE_LIMIT_BYTES {
+            let pointer = store.put_json(&value).await?;
+            Ok(serde_json::to_value(pointer).unwrap_or_default())
+        } else {
+            Ok(value)
+        }
+    }
+
+    async fn finish_failed(
+        &self,
+        store: &ExecutionStore,
+        transcript: Transcript,
+        failures: &BTreeMap<String, u32>,
+        turn: u32,
+        error: &str,
+        cause: &str,
+    ) -> Result<AgentStepOutput, StepError> {
+        let pointer = store
+            .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
+            .await?;
+        // Causes are capped so the state stays small.
+        let mut cause = cause.to_owned();
+        if cause.len() > 1_024 {
+            let mut cut = 1_024;
+            while !cause.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            cause.truncate(cut);
+            cause.push('…');
+        }
+        Ok(AgentStepOutput {
+            status: AgentStatus::Failed,
+            route: "failed".into(),
+            calls: Vec::new(),
+            answer: None,
+            error: Some(error.to_owned()),
+            cause: Some(cause),
+            transcript: pointer,
+            turn,
+            failures: failures.clone(),
+        })
+    }
+}
+
+fn count_outcome(failures: &mut BTreeMap<String, u32>, tool: &str, failed: bool) {
+    if failed {
+        *failures.entry(tool.to_owned()).or_insert(0) += 1;
+    } else {
+        failures.remove(tool);
+    }
+}
+
+fn last_error(transcript: &Transcript, tool: &str) -> String {
+    transcript
+        .entries
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Entry::Result {
+                tool: t,
+                error: Some(error),
+                cause,
+                ..
+            } if t == tool => Some(format!("{error}: {}", cause.as_deref().unwrap_or(""))),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A call id unique within the run: the provider's id when it is fresh, else `t<turn>-<n>`.
+fn unique_id(
+    transcript: &Transcript,
+    pending: &[ToolCall],
+    proposed: Option<&str>,
+    turn: u32,
+) -> String {
+    let taken = |id: &str| {
+        pending.iter().any(|c| c.call_id == id)
+            || transcript.entries.iter().any(|e| match e {
+                Entry::Calls { calls, .. } => calls.iter().any(|c| c.call_id == id),
+                _ => false,
+            })
+    };
+    if let Some(id) = proposed.filter(|id| !id.is_empty() && id.len() <= 64 && !taken(id)) {
+        return id.to_owned();
+    }
+    let mut n = transcript.call_count() + pending.len() + 1;
+    loop {
+        let id = format!("t{turn}-{n}");
+        if !taken(&id) {
+            return id;
+        }
+        n += 1;
+    }
+}

@@ -1,0 +1,158 @@
+//! The tool set the agent may call: the manifests, compiled input schemas, and the checks
+//! that turn a model's bad call into an error observation instead of a failed Task.
+
+use std::path::{Path, PathBuf};
+
+use protocol::manifest::ToolManifest;
+use serde_json::Value;
+
+/// A tool with its compiled input schema.
+pub struct Tool {
+    /// The manifest.
+    pub manifest: ToolManifest,
+    validator: jsonschema::Validator,
+}
+
+/// Why a call cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// `Agent.UnknownTool` or `ToolError.InvalidInput`.
+    pub error: &'static str,
+    /// What is wrong and how to fix it.
+    pub cause: String,
+}
+
+/// All tools, by name.
+#[derive(Default)]
+pub struct ToolSet {
+    tools: Vec<Tool>,
+}
+
+impl std::fmt::Debug for ToolSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl ToolSet {
+    /// Builds the set; fails for an invalid schema (a bug in a tool).
+    pub fn new(manifests: Vec<ToolManifest>) -> Result<Self, String> {
+        let mut tools = Vec::with_capacity(manifests.len());
+        for manifest in manifests {
+            let validator = jsonschema::validator_for(&manifest.input_schema)
+                .map_err(|e| format!("tool `{}`: invalid inputSchema: {e}", manifest.name))?;
+            tools.push(Tool {
+                manifest,
+                validator,
+            });
+        }
+        tools.sort_by(|a, b| a.manifest.name.cmp(&b.manifest.name));
+        Ok(Self { tools })
+    }
+
+    /// Loads the manifests: `AGENT_TOOLS_FILE` (a JSON array, as `sfn-gen generate` writes
+    /// `statemachines/tools.json`), else `tool-lambdas/*/tool.json` above the current folder.
+    pub fn from_env() -> Result<Self, String> {
+        if let Some(path) = std::env::var_os("AGENT_TOOLS_FILE") {
+            return Self::from_file(Path::new(&path));
+        }
+        let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+        for dir in cwd.ancestors() {
+            let file = dir.join("statemachines/tools.json");
+            if file.is_file() {
+                return Self::from_file(&file);
+            }
+            let tools = dir.join("tool-lambdas");
+            if tools.is_dir() {
+                return Self::from_folder(&tools);
+            }
+        }
+        Ok(Self::default())
+    }
+
+    /// Reads a JSON array of manifests.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the tools file `{}`: {e}", path.display()))?;
+        let manifests: Vec<ToolManifest> = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "`{}` is not a JSON array of tool manifests: {e}",
+                path.display()
+            )
+        })?;
+        Self::new(manifests)
+    }
+
+    /// Reads `<dir>/*/tool.json`.
+    pub fn from_folder(dir: &Path) -> Result<Self, String> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?
+            .flatten()
+            .map(|e| e.path().join("tool.json"))
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        let mut manifests = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            manifests.push(
+                serde_json::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?,
+            );
+        }
+        Self::new(manifests)
+    }
+
+    /// The tools, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Tool> {
+        self.tools.iter()
+    }
+
+    /// Tool names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.tools
+            .iter()
+            .map(|t| t.manifest.name.as_str())
+            .collect()
+    }
+
+    /// The tool named `name`.
+    pub fn get(&self, name: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| t.manifest.name == name)
+    }
+
+    /// Checks a proposed call: the tool exists and the input matches its schema (every
+    /// violation named by its JSON pointer).
+    pub fn check(&self, tool: &str, input: &Value) -> Result<&Tool, Rejection> {
+        let Some(found) = self.get(tool) else {
+            return Err(Rejection {
+                error: "Agent.UnknownTool",
+                cause: format!(
+                    "There is no tool named `{tool}`. Available tools: {}.",
+                    self.names().join(", ")
+                ),
+            });
+        };
+        let problems: Vec<String> = found
+            .validator
+            .iter_errors(input)
+            .map(|e| {
+                let pointer = e.instance_path().to_string();
+                format!(
+                    "at `{}`: {e}",
+                    if pointer.is_empty() { "/" } else { &pointer }
+                )
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(found)
+        } else {
+            Err(Rejection {
+                error: "ToolError.InvalidInput",
+                cause: format!(
+                    "The input does not match the inputSchema of `{tool}`: {}. Fix the arguments and call again.",
+                    problems.join("; ")
+                ),
+            })
+        }
+    }
+}
