@@ -187,14 +187,23 @@ pub fn tool_retry(tool: &ToolManifest) -> Value {
 fn agent_retry() -> Value {
     let mut errors: Vec<&str> = LAMBDA_TRANSIENT_ERRORS.to_vec();
     errors.push("Agent.ReasonerThrottled");
-    json!([{
-        "ErrorEquals": errors,
-        "IntervalSeconds": 2,
-        "MaxAttempts": 6,
-        "BackoffRate": 2.0,
-        "MaxDelaySeconds": 60,
-        "JitterStrategy": "FULL"
-    }])
+    json!([
+        {
+            "ErrorEquals": errors,
+            "IntervalSeconds": 2,
+            "MaxAttempts": 6,
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": 60,
+            "JitterStrategy": "FULL"
+        },
+        {
+            "ErrorEquals": ["Agent.ReasonerError"],
+            "IntervalSeconds": 2,
+            "MaxAttempts": 2,
+            "BackoffRate": 2.0,
+            "JitterStrategy": "FULL"
+        }
+    ])
 }
 
 /// Generates the machine for `tools` (any order) with `config`.

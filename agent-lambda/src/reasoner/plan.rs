@@ -281,7 +281,15 @@ impl Reasoner for PlanReasoner {
                 .iter()
                 .all(|r| results.contains_key(r))
             {
-                let input = render(&step.input, &results).map_err(ReasonerError::Failed)?;
+                let input = match render(&step.input, &results) {
+                    Ok(input) => input,
+                    Err(cause) => {
+                        return Ok(Decision::Fail {
+                            error: "Agent.PlanFailed".into(),
+                            cause: format!("plan step `{}`: {cause}", step.id),
+                        });
+                    }
+                };
                 ready.push(Proposal {
                     id: Some(step.id.clone()),
                     tool: step.tool.clone(),

@@ -1,0 +1,78 @@
+//! The main job end to end: the generated state machine run by `sfn-gen run` with the real
+//! agent and tool binaries behind the embedded Lambda Runtime API (no mocks), on the plan in
+//! `examples/plan-calculator.json`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn the_example_plan_runs_on_the_real_binaries() {
+    // The binaries this run serves (cargo releases its lock while tests run).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "agent-lambda",
+            "-p",
+            "calculator",
+            "-p",
+            "json-query",
+            "-p",
+            "http-fetch",
+        ])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the Lambda binaries failed");
+    let offload = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
+        .current_dir(workspace())
+        .args(["run", "statemachines/agent.asl.json", "--workspace-lambdas"])
+        .args([
+            "--input",
+            "@examples/plan-calculator.json",
+            "--format",
+            "json",
+        ])
+        .arg("--offload-dir")
+        .arg(offload.path())
+        .output()
+        .expect("sfn-gen runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    // Checked by hand: (2 + 3) * (10 / 4) = 12.5; items priced over 5 are gear and axle.
+    assert_eq!(report["output"]["answer"]["product"], "12.5");
+    let names: Vec<&str> = report["output"]["answer"]["expensive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gear", "axle"]);
+    // One parallel turn of three calls (3 + 2*3), one single call (3), the answer (3).
+    assert_eq!(report["transitions"], 15);
+    // Every served function reported its cold start.
+    let functions = report["functions"].as_array().unwrap();
+    assert!(
+        functions
+            .iter()
+            .any(|f| f["name"] == "agent-lambda" && f["invocations"] == 3)
+    );
+    // The transcript was written to the offload folder given.
+    let pointer = report["output"]["transcript"]["$offload"].as_str().unwrap();
+    let key = pointer.strip_prefix("file:").unwrap();
+    assert!(offload.path().join(key).is_file(), "{pointer}");
+}
