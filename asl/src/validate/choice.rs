@@ -192,6 +192,7 @@ fn check_jsonata_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str) {
 
 fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top: bool) {
     let mut ops: Vec<&str> = Vec::new();
+    let mut unknown = false;
     for (k, v) in rule {
         let kp = child(ptr, k);
         match k.as_str() {
@@ -238,7 +239,9 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
                     ops.push(k);
                     check_operand(ctx, name, operand, v, &kp);
                 }
-                None => ctx.push(
+                None => {
+                    unknown = true;
+                    ctx.push(
                     &kp,
                     "unknown-field",
                     format!(
@@ -246,12 +249,14 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
                          StringEquals, NumericGreaterThan, BooleanEquals, TimestampEquals, \
                          IsPresent, ... (each with a *Path form), And, Or or Not."
                     ),
-                ),
+                );
+                }
             },
         }
     }
     let boolean = ops.iter().any(|o| matches!(*o, "And" | "Or" | "Not"));
     match ops.len() {
+        0 if unknown => {}
         0 => ctx.push(
             ptr,
             "invalid-choice-rule",

@@ -176,7 +176,7 @@ pub(crate) fn is_jsonata_string(v: &Value) -> bool {
 }
 
 /// Whether the JSONata parser is implemented (so that its errors mean something).
-fn jsonata_parser_ready() -> bool {
+pub(crate) fn jsonata_parser_ready() -> bool {
     static READY: OnceLock<bool> = OnceLock::new();
     *READY.get_or_init(|| {
         asl_jsonata::parse("$states.input.a + 1").is_ok()
@@ -375,7 +375,7 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
     }
     match rest {
         [b'Z' | b'z'] => true,
-        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
             matches!((digits(&[*h1, *h2]), digits(&[*m1, *m2])), (Some(h), Some(m)) if h <= 23 && m <= 59)
         }
         _ => false,

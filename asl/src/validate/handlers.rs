@@ -132,7 +132,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
             );
         }
         if let Some(v) = obj.get("MaxAttempts")
-            && !v.as_u64().is_some_and(|n| n <= 99_999_999)
+            && v.as_u64().is_none_or(|n| n > 99_999_999)
         {
             ctx.push(
                 &child(&rp, "MaxAttempts"),

@@ -418,16 +418,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
              \"STANDARD\" or \"EXPRESS\".",
         ),
         None => {}
-        Some(Value::String(t)) if t == "STANDARD" || t == "EXPRESS" => {
-            if mode == "INLINE" {
-                ctx.push(
-                    &child(&pp, "ExecutionType"),
-                    "invalid-execution-type",
-                    "ExecutionType is only allowed when Mode is \"DISTRIBUTED\". Remove it or \
-                     set Mode to \"DISTRIBUTED\".",
-                );
-            }
-        }
+        Some(Value::String(t)) if t == "STANDARD" || t == "EXPRESS" => {}
         Some(other) => ctx.push(
             &child(&pp, "ExecutionType"),
             "invalid-execution-type",

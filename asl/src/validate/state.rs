@@ -153,6 +153,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
                     TYPES.join(", ")
                 ),
             );
+            info.terminal = true;
             return info;
         }
         Some(Value::String(t)) if TYPES.contains(&t.as_str()) => t.as_str(),
@@ -165,6 +166,8 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
                     TYPES.join(", ")
                 ),
             );
+            // Unknown shape: do not also report a missing terminal state.
+            info.terminal = true;
             return info;
         }
     };
@@ -546,7 +549,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         let p = child(ptr, "Seconds");
         if ql == Ql::Jsonata && expr::is_jsonata_string(s) {
             expr::check_jsonata_value(ctx, s, &p);
-        } else if !s.as_u64().is_some_and(|n| n <= MAX_SECONDS) {
+        } else if s.as_u64().is_none_or(|n| n > MAX_SECONDS) {
             ctx.push(
                 &p,
                 "invalid-seconds",
@@ -699,9 +702,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         && ql == Ql::Jsonata
     {
         let p = child(ptr, "Items");
-        if expr::is_jsonata_string(items) {
-            expr::check_jsonata_value(ctx, items, &p);
-        } else if items.is_array() {
+        if expr::is_jsonata_string(items) || items.is_array() {
             expr::check_jsonata_value(ctx, items, &p);
         } else {
             ctx.push(
