@@ -66,8 +66,20 @@ pub(crate) fn check_definition(
     path: &std::path::Path,
     definition: &serde_json::Value,
 ) -> anyhow::Result<()> {
-    let _ = (path, definition);
-    Ok(())
+    let diagnostics = asl::validate::validate_definition(definition);
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let mut message = format!(
+        "`{}` is not a valid state machine ({} problem(s); `sfn-gen validate {}` lists them too):",
+        path.display(),
+        diagnostics.len(),
+        path.display()
+    );
+    for d in &diagnostics {
+        message.push_str(&format!("\n  {d}"));
+    }
+    anyhow::bail!(message)
 }
 
 fn list_placeholders(path: &std::path::Path) -> anyhow::Result<ExitCode> {

@@ -1,0 +1,212 @@
+//! The CLI interfaces tests and users rely on (ARCHITECTURE.md, "Interfaces tests rely
+//! on"): exit codes, `--format json` shapes, and errors that say where and how to fix.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn sfn_gen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .args(args)
+        .output()
+        .expect("sfn-gen runs")
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn validate_exit_codes_and_json_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "good.json",
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
+    );
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}),
+    );
+    let out = sfn_gen(&["validate", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = sfn_gen(&[
+        "validate",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["file"].as_str().unwrap().ends_with("bad.json"))
+    );
+    assert!(diagnostics.iter().any(|d| d["pointer"] == "/States/A/Next"));
+    // The committed machines validate, in both query languages.
+    let out = sfn_gen(&[
+        "validate",
+        "statemachines/agent.asl.json",
+        "bench/engine/counter-loop.asl.json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let jsonata = dir.path().join("agent-jsonata.asl.json");
+    assert!(
+        sfn_gen(&[
+            "generate",
+            "--query-language",
+            "jsonata",
+            "--out",
+            jsonata.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let out = sfn_gen(&["validate", jsonata.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn run_prints_one_json_object_and_exits_zero_whatever_the_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = write(
+        dir.path(),
+        "fail.json",
+        &json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "Cause": "on purpose"}}}),
+    );
+    let out = sfn_gen(&["run", fail.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "FAILED");
+    assert_eq!(report["error"], "Oops");
+    assert_eq!(report["cause"], "on purpose");
+    assert_eq!(report["transitions"], 1);
+    // A definition that cannot run is a non-zero exit with the reason.
+    let out = sfn_gen(&["run", "no/such/file.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn run_takes_corpus_mocks_context_and_prints_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = write(
+        dir.path(),
+        "m.json",
+        &json!({
+            "StartAt": "Call",
+            "States": {
+                "Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                         "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 10, "MaxAttempts": 2}],
+                         "ResultPath": "$.r", "Next": "Who"},
+                "Who": {"Type": "Pass", "Parameters": {"r.$": "$.r", "name.$": "$$.Execution.Name"}, "End": true}
+            }
+        }),
+    );
+    let mocks = json!({"lambda": {"f": {"sequence": [{"raise": {"error": "Busy", "cause": "later"}}, {"return": 7}]}}});
+    let context = json!({"state_machine_name": "sm", "execution_name": "exec-1", "execution_arn": "arn:aws:states:us-east-1:111111111111:execution:sm:exec-1", "state_machine_arn": "arn:aws:states:us-east-1:111111111111:stateMachine:sm", "role_arn": "role", "account_id": "111111111111", "region": "us-east-1", "partition": "aws"});
+    let out = sfn_gen(&[
+        "run",
+        machine.to_str().unwrap(),
+        "--input",
+        "{}",
+        "--mocks",
+        &mocks.to_string(),
+        "--context",
+        &context.to_string(),
+        "--format",
+        "json",
+        "--history",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["output"], json!({"r": 7, "name": "exec-1"}));
+    // Two states and one retry; the retry waited 10 s on the virtual clock.
+    assert_eq!(report["transitions"], 3);
+    assert_eq!(report["durationSeconds"], 10.0);
+    let kinds: Vec<&str> = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionFailed",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded",
+        ]
+    );
+}
+
+#[test]
+fn bad_flags_name_the_problem() {
+    let out = sfn_gen(&[
+        "run",
+        "bench/engine/counter-loop.asl.json",
+        "--mocks",
+        "{\"lambda\": {\"f\": {\"retrun\": 1}}}",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/lambda/f"), "{stderr}");
+    let out = sfn_gen(&[
+        "run",
+        "bench/engine/counter-loop.asl.json",
+        "--input",
+        "{not json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input"));
+    let out = sfn_gen(&[
+        "run",
+        "bench/engine/counter-loop.asl.json",
+        "--max-transitions",
+        "100",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "ABORTED");
+    assert_eq!(report["error"], "Local.TransitionLimitExceeded");
+}
+
+#[test]
+fn placeholders_and_graph() {
+    let out = sfn_gen(&["placeholders", "statemachines/agent.asl.json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "AgentFunctionArn"));
+    assert!(text.lines().any(|l| l == "ToolFunctionArn_calculator"));
+    let out = sfn_gen(&["graph", "statemachines/agent.asl.json"]);
+    let mermaid = String::from_utf8_lossy(&out.stdout);
+    assert!(mermaid.starts_with("flowchart TD"));
+    assert!(mermaid.contains("s_Route -->|\"call:calculator\"| s_Tool_calculator"));
+}
