@@ -694,7 +694,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             p,
             &child(ptr, "ItemsPath"),
             "ItemsPath",
-            PathKind::Path,
+            PathKind::Reference,
             false,
         );
     }
