@@ -91,7 +91,11 @@ export class AgentStack extends Stack {
   constructor(scope: Construct, id: string, props: AgentStackProps) {
     super(scope, id, props);
     const machineDir = path.join(props.repoRoot, 'statemachines');
-    const definition = fs.readFileSync(path.join(machineDir, 'agent.asl.json'), 'utf8');
+    // Minified: AWS counts the definition's bytes against its 1 MB limit, and the committed
+    // file is pretty-printed for review.
+    const definition = JSON.stringify(
+      JSON.parse(fs.readFileSync(path.join(machineDir, 'agent.asl.json'), 'utf8')),
+    );
     const toolsJson = fs.readFileSync(path.join(machineDir, 'tools.json'), 'utf8');
     const tools: ToolManifest[] = JSON.parse(toolsJson);
     const codeFor = props.codeFor ?? cargoLambdaCode(props.repoRoot);

@@ -159,6 +159,13 @@ pub fn render(args: &Args) -> anyhow::Result<Rendered> {
     let (definition, notes) =
         generate::merge_with_existing(&generated.definition, existing.as_ref());
     let tools_json = serde_json::to_value(&generated.tools)?;
+    let mut notes = notes;
+    if generated.layout == generate::Layout::Compact {
+        notes.push(format!(
+            "{} tools: the compact layout was chosen (single calls go through the Map: 5 transitions instead of 3) to stay under the 1 MB definition limit",
+            generated.tools.len()
+        ));
+    }
     let definition_text = to_pretty(&definition);
     let size = serde_json::to_string(&definition)?.len();
     Ok(Rendered {

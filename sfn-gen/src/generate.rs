@@ -125,9 +125,29 @@ impl GeneratorConfig {
     }
 }
 
+/// Past this size the generator switches to the [`Layout::Compact`] layout (headroom under
+/// the 1 MB limit is left for states users add in the console).
+pub const COMPACT_ABOVE_BYTES: usize = 800_000;
+
+/// How the loop is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One Task per tool for single calls (3 transitions per call) plus the Map for
+    /// parallel calls.
+    Full,
+    /// Every call goes through the Map (5 transitions for a single call, 3 + 2N for N):
+    /// chosen automatically when the full layout would pass [`COMPACT_ABOVE_BYTES`]
+    /// (about 500 tools).
+    Compact,
+}
+
 /// What the generator emits for one tool set.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// The layout chosen.
+    pub layout: Layout,
+    /// The definition's size in bytes (compact JSON, as AWS counts it).
+    pub size: usize,
     /// The state machine (its states in a stable order).
     pub definition: Value,
     /// The manifests, sorted by name (`statemachines/tools.json`).
@@ -223,17 +243,29 @@ pub fn generate(tools: &[ToolManifest], config: &GeneratorConfig) -> anyhow::Res
         protocol::manifest::validate_tool_name(&tool.name)
             .with_context(|| format!("tool `{}`", tool.name))?;
     }
-    let definition = match config.query_language {
-        QueryLanguage::JsonPath => jsonpath_machine(&tools, config),
-        QueryLanguage::Jsonata => jsonata_machine(&tools, config),
+    let build = |compact: bool| match config.query_language {
+        QueryLanguage::JsonPath => jsonpath_machine(&tools, config, compact),
+        QueryLanguage::Jsonata => jsonata_machine(&tools, config, compact),
     };
-    let size = serde_json::to_string(&definition)?.len();
+    let mut definition = build(false);
+    let mut size = serde_json::to_string(&definition)?.len();
+    let mut layout = Layout::Full;
+    if size > COMPACT_ABOVE_BYTES {
+        definition = build(true);
+        size = serde_json::to_string(&definition)?.len();
+        layout = Layout::Compact;
+    }
     if size > DEFINITION_LIMIT_BYTES {
         bail!(
             "the generated definition is {size} bytes, over AWS's {DEFINITION_LIMIT_BYTES}-byte limit; split the tools across agents"
         );
     }
-    Ok(Generated { definition, tools })
+    Ok(Generated {
+        definition,
+        tools,
+        layout,
+        size,
+    })
 }
 
 fn loop_config(config: &GeneratorConfig) -> Value {
@@ -244,7 +276,7 @@ fn loop_config(config: &GeneratorConfig) -> Value {
     })
 }
 
-fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
+fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bool) -> Value {
     let mut states = Map::new();
     states.insert(
         "Agent".into(),
@@ -266,16 +298,21 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
             "Next": "Route"
         }),
     );
-    let mut choices: Vec<Value> = tools
-        .iter()
-        .map(|t| {
-            json!({
-                "Variable": "$.route",
-                "StringEquals": format!("call:{}", t.name),
-                "Next": format!("Tool_{}", t.name)
+    let mut choices: Vec<Value> = if compact {
+        // Compact layout: single calls also go through the Map (5 transitions, not 3).
+        vec![json!({"Variable": "$.route", "StringMatches": "call:*", "Next": "ParallelCalls"})]
+    } else {
+        tools
+            .iter()
+            .map(|t| {
+                json!({
+                    "Variable": "$.route",
+                    "StringEquals": format!("call:{}", t.name),
+                    "Next": format!("Tool_{}", t.name)
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     choices.push(json!({"Variable": "$.route", "StringEquals": "map", "Next": "ParallelCalls"}));
     choices.push(json!({"Variable": "$.route", "StringEquals": "done", "Next": "Done"}));
     choices.push(json!({"Variable": "$.route", "StringEquals": "failed", "Next": "Failed"}));
@@ -290,7 +327,7 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
             "Default": "InvalidRoute"
         }),
     );
-    for tool in tools {
+    for tool in tools.iter().filter(|_| !compact) {
         states.insert(
             format!("Tool_{}", tool.name),
             json!({
@@ -461,7 +498,7 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
     })
 }
 
-fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
+fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bool) -> Value {
     let execution = "{'id': $states.context.Execution.Id, 'name': $states.context.Execution.Name}";
     let mut states = Map::new();
     states.insert(
@@ -483,15 +520,22 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
             "Next": "Route"
         }),
     );
-    let mut choices: Vec<Value> = tools
-        .iter()
-        .map(|t| {
-            json!({
-                "Condition": format!("{{% $states.input.route = 'call:{}' %}}", t.name),
-                "Next": format!("Tool_{}", t.name)
+    let mut choices: Vec<Value> = if compact {
+        vec![json!({
+            "Condition": "{% $substringBefore($states.input.route, ':') = 'call' %}",
+            "Next": "ParallelCalls"
+        })]
+    } else {
+        tools
+            .iter()
+            .map(|t| {
+                json!({
+                    "Condition": format!("{{% $states.input.route = 'call:{}' %}}", t.name),
+                    "Next": format!("Tool_{}", t.name)
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     for (route, next) in [
         ("map", "ParallelCalls"),
         ("done", "Done"),
@@ -512,7 +556,7 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig) -> Value {
             "Default": "InvalidRoute"
         }),
     );
-    for tool in tools {
+    for tool in tools.iter().filter(|_| !compact) {
         states.insert(
             format!("Tool_{}", tool.name),
             json!({
