@@ -146,8 +146,6 @@ pub enum Layout {
 pub struct Generated {
     /// The layout chosen.
     pub layout: Layout,
-    /// The definition's size in bytes (compact JSON, as AWS counts it).
-    pub size: usize,
     /// The state machine (its states in a stable order).
     pub definition: Value,
     /// The manifests, sorted by name (`statemachines/tools.json`).
@@ -264,7 +262,6 @@ pub fn generate(tools: &[ToolManifest], config: &GeneratorConfig) -> anyhow::Res
         definition,
         tools,
         layout,
-        size,
     })
 }
 
