@@ -11,10 +11,10 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 # moto's server speaks the S3 protocol on loopback (pinned for repeatable runs).
 tools="$root/target/test-tools"
 mkdir -p "$tools"
-if [ ! -x "$tools/venv/bin/moto_server" ]; then
-  log "installing moto[server] into target/test-tools/venv"
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+if [ ! -x "$tools/venv/bin/moto_server" ] || [ ! -x "$tools/venv/bin/cfn-lint" ]; then
+  log "installing moto[server] and cfn-lint into target/test-tools/venv"
+  [ -x "$tools/venv/bin/python" ] || python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'cfn-lint==1.58.0'
 fi
 
 # --- S3 server on loopback ------------------------------------------------------------------
@@ -37,6 +37,14 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "cargo test"
 cargo test --workspace --quiet
-log "CDK app: npm ci, unit tests (cdk-nag included)"
-(cd cdk && npm ci --no-audit --no-fund --loglevel=error && npm test)
+log "CDK app: npm ci, unit tests (cdk-nag included), cdk synth, cfn-lint"
+export CDK_DISABLE_CLI_TELEMETRY=true
+(
+  cd cdk
+  npm ci --no-audit --no-fund --loglevel=error
+  npm test
+  npx cdk synth --quiet -c stubCode=true
+  # CDK-generated patterns give warnings (W3005, W3045); errors fail the run.
+  "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/*.template.json
+)
 log "all tests passed"
