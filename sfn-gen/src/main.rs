@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod cmd_cost;
 mod cmd_generate;
 mod cmd_graph;
+mod cmd_new_tool;
 mod cmd_pull;
 mod cmd_run;
 mod cmd_validate;
@@ -36,6 +37,8 @@ enum Command {
     Cost(cmd_cost::Args),
     /// Draw a state machine as Mermaid or Graphviz DOT.
     Graph(cmd_graph::Args),
+    /// Scaffold a new tool Lambda crate under tool-lambdas/.
+    NewTool(cmd_new_tool::Args),
     /// Write the deployed definition back into statemachines/ (ARNs become placeholders).
     Pull(cmd_pull::Args),
     /// Show drift between statemachines/ and the deployed state machine.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd_generate::run(args),
         Command::Cost(args) => cmd_cost::run(args),
         Command::Graph(args) => cmd_graph::run(args),
+        Command::NewTool(args) => cmd_new_tool::run(args),
         Command::Pull(args) => cmd_pull::run_pull(args),
         Command::Diff(args) => cmd_pull::run_diff(args),
         Command::Placeholders { definition } => list_placeholders(&definition),
