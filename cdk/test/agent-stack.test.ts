@@ -43,7 +43,7 @@ const DEFINITION = {
 
 function synth(root: string): { stack: AgentStack; template: Template } {
   const app = new App();
-  const stack = new AgentStack(app, 'Test', { repoRoot: root, codeFor: stubCode(path.join(root, 'stage')) });
+  const stack = new AgentStack(app, 'Test', { repoRoot: root, codeFor: stubCode(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-stack-stage-'))) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   return { stack, template: Template.fromStack(stack) };
