@@ -74,6 +74,9 @@ pub struct Args {
     /// Run Map iterations and Parallel branches one at a time.
     #[arg(long)]
     pub sequential: bool,
+    /// Follow at most this many executions started by continue-as-new.
+    #[arg(long, default_value_t = 100)]
+    pub max_executions: usize,
 }
 
 /// Reads `JSON` or `@FILE`.
@@ -294,8 +297,61 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let invokers = Arc::new(Invokers { mocks, local });
     options.invoker = invokers.clone();
+    // Continue-as-new: a `states:startExecution` of this machine queues a new execution,
+    // run when the current one ends (as AWS would run it, concurrently but independently).
+    let queued: Arc<std::sync::Mutex<Vec<(String, Value)>>> = Arc::default();
+    let queue = queued.clone();
+    let base_identity = options.identity.clone();
+    let arn_for = move |name: &str| {
+        ExecutionIdentity::named(&base_identity.state_machine_name, name).execution_arn
+    };
+    let arn_of = arn_for.clone();
+    options.start_execution = Some(Arc::new(move |parameters: &Value| {
+        let input = match parameters.get("Input") {
+            Some(Value::String(text)) => {
+                serde_json::from_str(text).unwrap_or(Value::String(text.clone()))
+            }
+            Some(other) => other.clone(),
+            None => json!({}),
+        };
+        let name = parameters
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("run-{}", uuid::Uuid::new_v4()));
+        queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name.clone(), input));
+        Ok(json!({"ExecutionArn": arn_of(&name), "StartDate": asl::engine::context::now_iso()}))
+    }));
     let started = std::time::Instant::now();
-    let outcome = run_engine(&definition, input, &options);
+    let mut input = input;
+    let mut executions = Vec::new();
+    let mut total_transitions = 0;
+    let outcome = loop {
+        let outcome = run_engine(&definition, input, &options);
+        total_transitions += outcome.transitions;
+        executions.push(json!({
+            "name": options.identity.execution_name,
+            "status": outcome.status.as_str(),
+            "transitions": outcome.transitions,
+        }));
+        let next = queued.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match next {
+            Some((name, next_input)) if executions.len() < args.max_executions => {
+                if text_mode {
+                    eprintln!("↪ continued as execution {name}");
+                }
+                let mut identity =
+                    ExecutionIdentity::named(&options.identity.state_machine_name, &name);
+                identity.execution_arn = arn_for(&name);
+                options.identity = identity;
+                input = next_input;
+            }
+            _ => break outcome,
+        }
+    };
     let wall_seconds = started.elapsed().as_secs_f64();
     let functions: Vec<Value> = invokers
         .local
@@ -313,9 +369,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!();
         writeln!(
             stdout,
-            "{} after {} state transitions ({:.3} s wall, {:.1} s on the {} clock)",
+            "{} after {} state transitions in {} execution(s) ({:.3} s wall, {:.1} s on the {} clock)",
             outcome.status.as_str(),
-            outcome.transitions,
+            total_transitions,
+            executions.len(),
             wall_seconds,
             outcome.duration_seconds,
             if args.real_time { "real" } else { "virtual" }
@@ -347,13 +404,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "output": outcome.output,
             "error": outcome.error,
             "cause": outcome.cause,
-            "transitions": outcome.transitions,
+            "transitions": total_transitions,
             "durationSeconds": outcome.duration_seconds,
             "wallSeconds": wall_seconds,
             "events": outcome.event_count,
         });
         if !functions.is_empty() {
             report["functions"] = Value::Array(functions);
+        }
+        if executions.len() > 1 {
+            report["executions"] = Value::Array(executions);
         }
         if args.history {
             report["history"] = serde_json::to_value(&outcome.history)?;

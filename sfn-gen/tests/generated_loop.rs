@@ -154,3 +154,30 @@ fn committed_machine_is_fresh() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn continue_as_new_hands_off_to_a_fresh_execution() {
+    for language in ["jsonpath", "jsonata"] {
+        let definition = machine(language);
+        let mut handoff = agent_step("continue", json!([]), 1);
+        handoff["return"]["status"] = json!("continue");
+        let mocks = json!({"lambda": {
+            "agent-lambda": {"sequence": [
+                agent_step("call:calculator", json!([call("c1", "calculator")]), 1),
+                handoff,
+                agent_step("done", json!([]), 2)
+            ]},
+            "calculator": tool_ok("calculator")
+        }});
+        let report = run_with(&definition, mocks);
+        assert_eq!(report["status"], "SUCCEEDED", "{language}: {report}");
+        assert_eq!(report["output"]["answer"], "42");
+        let executions = report["executions"].as_array().expect("two executions");
+        assert_eq!(executions.len(), 2);
+        // First: Agent, Route, Tool, Agent, Route, ContinueAsNew, HandedOff. Then the
+        // fresh execution: Agent, Route, Done.
+        assert_eq!(executions[0]["transitions"], 7, "{language}: {report}");
+        assert_eq!(executions[1]["transitions"], 3);
+        assert_eq!(report["transitions"], 10);
+    }
+}

@@ -1022,6 +1022,9 @@ impl Runner<'_> {
         timeout: Option<Duration>,
     ) -> Result<Value, StateError> {
         let region = self.options.identity.region.clone();
+        if resource == "arn:aws:states:::states:startExecution" {
+            return self.start_execution(&parameters);
+        }
         let optimized = resource.starts_with("arn:aws:states:::lambda:invoke");
         let (function, payload, prefix) = if optimized {
             let function = parameters
@@ -1156,6 +1159,34 @@ impl Runner<'_> {
                 }
                 .into())
             }
+        }
+    }
+
+    /// `states:startExecution` (fire and forget): handed to the run's
+    /// [`super::StartExecution`] hook, which `sfn-gen run` uses for continue-as-new.
+    fn start_execution(&self, parameters: &Value) -> Result<Value, StateError> {
+        let Some(hook) = &self.options.start_execution else {
+            return Err(Failure::new(
+                "States.Runtime",
+                "this run has no way to start executions (states:startExecution); `sfn-gen run` provides one",
+            )
+            .into());
+        };
+        let mut details = Map::new();
+        details.insert("resourceType".into(), Value::from("states"));
+        details.insert("resource".into(), Value::from("startExecution"));
+        details.insert("parameters".into(), text(parameters));
+        self.record("TaskScheduled", details);
+        match hook(parameters) {
+            Ok(result) => {
+                let mut details = Map::new();
+                details.insert("resourceType".into(), Value::from("states"));
+                details.insert("resource".into(), Value::from("startExecution"));
+                details.insert("output".into(), text(&result));
+                self.record("TaskSucceeded", details);
+                Ok(result)
+            }
+            Err(failure) => Err(failure.into()),
         }
     }
 

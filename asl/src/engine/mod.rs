@@ -121,7 +121,14 @@ pub struct RunOptions {
     pub concurrent: bool,
     /// Keep the history events in [`Outcome::history`] (they are always counted).
     pub record_history: bool,
+    /// Serves `arn:aws:states:::states:startExecution` Tasks (continue-as-new).
+    pub start_execution: Option<StartExecution>,
 }
+
+/// Starts another execution from a `states:startExecution` Task's parameters
+/// (`StateMachineArn`, `Input`, `Name`) and returns AWS's result
+/// (`{"ExecutionArn": ..., "StartDate": ...}`).
+pub type StartExecution = Arc<dyn Fn(&Value) -> Result<Value, Failure> + Send + Sync>;
 
 impl std::fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -146,6 +153,7 @@ impl Default for RunOptions {
             observer: None,
             concurrent: false,
             record_history: true,
+            start_execution: None,
         }
     }
 }
