@@ -355,6 +355,19 @@ impl Runner<'_> {
         if self.aborted.load(Ordering::Relaxed) {
             return Err(Failure::new(TRANSITION_LIMIT_ERROR, "the run was stopped"));
         }
+        // Standard executions end when their history passes 25,000 events (Step Functions
+        // quotas, "Execution history"); Express executions keep no such history.
+        if !self.options.identity.is_express()
+            && self.recorder.event_count() >= super::HISTORY_EVENT_LIMIT as u64
+        {
+            return Err(Failure::new(
+                "States.Runtime",
+                format!(
+                    "The execution reached the limit of {} history events of a Standard workflow. Hand off to a new execution (continue-as-new) before it, as the generated agent machine does.",
+                    super::HISTORY_EVENT_LIMIT
+                ),
+            ));
+        }
         self.count_transition()?;
         let kind = state.get("Type").and_then(Value::as_str).unwrap_or("");
         let jsonata = match state.get("QueryLanguage") {

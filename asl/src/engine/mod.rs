@@ -184,3 +184,29 @@ pub struct Outcome {
 pub fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
     interpreter::run(definition, input, options)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_standard_execution_stops_at_25000_history_events() {
+        // An endless Pass loop: 2 events per state (entered, exited).
+        let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}});
+        let outcome = run(&definition, json!({}), &RunOptions::default());
+        assert_eq!(outcome.status, Status::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert!(outcome.cause.unwrap().contains("25000 history events"));
+        assert_eq!(outcome.transitions, 12_500);
+    }
+
+    #[test]
+    fn outputs_over_256_kib_fail_with_data_limit_exceeded() {
+        let big = "x".repeat(PAYLOAD_LIMIT_BYTES);
+        let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": big, "End": true}}});
+        let outcome = run(&definition, json!({}), &RunOptions::default());
+        assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
+    }
+}
