@@ -387,6 +387,8 @@ impl Runner<'_> {
         } else {
             String::new()
         };
+        let vars = frame.vars.clone();
+        let lookup = move |name: &str| vars.get(name);
         let cx = StateCx {
             name,
             state,
@@ -394,6 +396,7 @@ impl Runner<'_> {
             jsonata,
             entered_time: &entered_time,
             uses_context,
+            lookup: &lookup,
         };
         let result = match kind {
             "Pass" => self.pass(&cx, input),
@@ -489,12 +492,7 @@ impl Runner<'_> {
         let Some(assign) = assign else {
             return Ok(None);
         };
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(context);
         match payload_template(assign, value, &scope)? {
             Value::Object(values) => Ok(Some(values)),
             other => Err(kind_error(cx.name, "Assign", "an object", &other)),
@@ -539,12 +537,7 @@ impl Runner<'_> {
             self.commit_assign(cx, assign);
             return Ok(Step { output, next });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
         let result = if let Some(result) = cx.state.get("Result") {
             result.clone()
@@ -572,12 +565,7 @@ impl Runner<'_> {
             };
             return Ok(Step { output, next: None });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let effective = apply_path(cx.state.get("InputPath"), input, &scope)?;
         let output = apply_path(cx.state.get("OutputPath"), effective, &scope)?;
         Ok(Step { output, next: None })
@@ -598,12 +586,7 @@ impl Runner<'_> {
             };
             (field("Error")?, field("Cause")?)
         } else {
-            let vars = cx.frame.vars.clone();
-            let lookup = move |name: &str| vars.get(name);
-            let scope = Scope {
-                context: &context,
-                variables: &lookup,
-            };
+            let scope = cx.scope(&context);
             let field = |literal: &str, path_field: &str| -> Result<Option<String>, DataError> {
                 if let Some(value) = cx.state.get(literal) {
                     return Ok(value.as_str().map(str::to_owned));
@@ -711,12 +694,7 @@ impl Runner<'_> {
                 next: Some(next.to_owned()),
             });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
         let mut chosen = None;
         for rule in &rules {
@@ -784,12 +762,7 @@ impl Runner<'_> {
             self.commit_assign(cx, assign);
             return Ok(Step { output, next });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let effective = apply_path(cx.state.get("InputPath"), input, &scope)?;
         if let Some(seconds) = cx.state.get("Seconds").and_then(Value::as_f64) {
             self.sleep(seconds);
@@ -973,12 +946,7 @@ impl Runner<'_> {
             self.commit_assign(cx, assign);
             return Ok(Step { output, next });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
         let parameters = match cx.state.get("Parameters") {
             Some(template) => payload_template(template, &effective, &scope)?,
@@ -1012,12 +980,7 @@ impl Runner<'_> {
             return Ok(value.as_f64().map(Duration::from_secs_f64));
         }
         if let Some(path) = cx.state.get("TimeoutSecondsPath").and_then(Value::as_str) {
-            let vars = cx.frame.vars.clone();
-            let lookup = move |name: &str| vars.get(name);
-            let scope = Scope {
-                context,
-                variables: &lookup,
-            };
+            let scope = cx.scope(context);
             let value = dataflow::select(path, input, &scope)
                 .map_err(|e| DataError::runtime(e.to_string()))?;
             return Ok(value.as_f64().map(Duration::from_secs_f64));
@@ -1222,12 +1185,7 @@ impl Runner<'_> {
             };
             (arguments, Value::Null)
         } else {
-            let vars = cx.frame.vars.clone();
-            let lookup = move |name: &str| vars.get(name);
-            let scope = Scope {
-                context: &context,
-                variables: &lookup,
-            };
+            let scope = cx.scope(&context);
             let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
             let parameters = match cx.state.get("Parameters") {
                 Some(template) => payload_template(template, &effective, &scope)?,
@@ -1286,12 +1244,7 @@ impl Runner<'_> {
             self.commit_assign(cx, assign);
             return Ok(Step { output, next });
         }
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(context);
         let result = match cx.state.get("ResultSelector") {
             Some(template) => payload_template(template, &result, &scope)?,
             None => result,
@@ -1378,12 +1331,7 @@ impl Runner<'_> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let vars = cx.frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
-        let scope = Scope {
-            context: &context,
-            variables: &lookup,
-        };
+        let scope = cx.scope(&context);
         let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
         // Items and the input the selector sees.
         let (items, effective) = if cx.jsonata {
@@ -1506,12 +1454,7 @@ impl Runner<'_> {
                         let bindings = self.jsonata_bindings(cx, &input, &item_context, &[]);
                         jsonata_template(template, "ItemSelector", &bindings)?
                     } else {
-                        let vars = cx.frame.vars.clone();
-                        let lookup = move |name: &str| vars.get(name);
-                        let scope = Scope {
-                            context: &item_context,
-                            variables: &lookup,
-                        };
+                        let scope = cx.scope(&item_context);
                         payload_template(template, &effective, &scope)?
                     }
                 }
@@ -1702,6 +1645,18 @@ struct StateCx<'a> {
     jsonata: bool,
     entered_time: &'a str,
     uses_context: bool,
+    /// Looks up the frame's variables (for JSONPath `$name` paths).
+    lookup: &'a (dyn Fn(&str) -> Option<Value> + Sync),
+}
+
+impl StateCx<'_> {
+    /// The JSONPath scope of this state with `context` as `$$`.
+    fn scope<'s>(&'s self, context: &'s Value) -> Scope<'s> {
+        Scope {
+            context,
+            variables: self.lookup,
+        }
+    }
 }
 
 /// The size of a value's compact JSON text, without building the text.

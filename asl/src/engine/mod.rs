@@ -205,7 +205,8 @@ mod tests {
     #[test]
     fn outputs_over_256_kib_fail_with_data_limit_exceeded() {
         let big = "x".repeat(PAYLOAD_LIMIT_BYTES);
-        let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": big, "End": true}}});
+        let definition =
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": big, "End": true}}});
         let outcome = run(&definition, json!({}), &RunOptions::default());
         assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
     }
