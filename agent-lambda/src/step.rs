@@ -269,17 +269,13 @@ impl Agent {
             let pointer = store
                 .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
                 .await?;
-            return Ok(AgentStepOutput {
-                status: AgentStatus::Continue,
-                route: "continue".into(),
-                calls: Vec::new(),
-                answer: None,
-                error: None,
-                cause: None,
-                transcript: pointer,
-                turn: state.turn,
+            return Ok(descriptor(
+                AgentStatus::Continue,
+                "continue",
+                pointer,
+                state.turn,
                 failures,
-            });
+            ));
         }
 
         // Ask the reasoner.
@@ -314,15 +310,8 @@ impl Agent {
                         .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
                         .await?;
                     return Ok(AgentStepOutput {
-                        status: AgentStatus::Done,
-                        route: "done".into(),
-                        calls: Vec::new(),
                         answer: Some(answer),
-                        error: None,
-                        cause: None,
-                        transcript: pointer,
-                        turn: state.turn,
-                        failures,
+                        ..descriptor(AgentStatus::Done, "done", pointer, state.turn, failures)
                     });
                 }
                 Decision::Fail { error, cause } => {
@@ -401,15 +390,8 @@ impl Agent {
                             .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
                             .await?;
                         return Ok(AgentStepOutput {
-                            status: AgentStatus::ToolCalls,
-                            route,
                             calls,
-                            answer: None,
-                            error: None,
-                            cause: None,
-                            transcript: pointer,
-                            turn,
-                            failures,
+                            ..descriptor(AgentStatus::ToolCalls, route, pointer, turn, failures)
                         });
                     }
                     if cache_hits == 0 {
@@ -483,16 +465,37 @@ impl Agent {
             cause.push('…');
         }
         Ok(AgentStepOutput {
-            status: AgentStatus::Failed,
-            route: "failed".into(),
-            calls: Vec::new(),
-            answer: None,
             error: Some(error.to_owned()),
             cause: Some(cause),
-            transcript: pointer,
-            turn,
-            failures: failures.clone(),
+            ..descriptor(
+                AgentStatus::Failed,
+                "failed",
+                pointer,
+                turn,
+                failures.clone(),
+            )
         })
+    }
+}
+
+/// A step's answer with no calls, answer or error (the callers fill what applies).
+fn descriptor(
+    status: AgentStatus,
+    route: impl Into<String>,
+    transcript: protocol::OffloadPointer,
+    turn: u32,
+    failures: BTreeMap<String, u32>,
+) -> AgentStepOutput {
+    AgentStepOutput {
+        status,
+        route: route.into(),
+        calls: Vec::new(),
+        answer: None,
+        error: None,
+        cause: None,
+        transcript,
+        turn,
+        failures,
     }
 }
 
