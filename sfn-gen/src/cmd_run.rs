@@ -423,6 +423,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Trace lines printed in full before the trace turns into a progress display.
+const TRACE_LINES_IN_FULL: u64 = 200;
+
 /// The live trace: one line per state entered and per task outcome, on stderr.
 fn trace_event(event: &Event) {
     let kind = event.kind.as_str();
@@ -452,8 +455,19 @@ fn trace_event(event: &Event) {
     } else {
         None
     };
-    if let Some(line) = line {
+    let Some(line) = line else { return };
+    // Long runs: the first lines in full, then a progress line every 1,000 events.
+    static SHOWN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let shown = SHOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if shown < TRACE_LINES_IN_FULL || kind.ends_with("Failed") {
         eprintln!("[{:>8.3}s #{:<5}] {line}", event.elapsed_seconds, event.id);
+    } else if shown == TRACE_LINES_IN_FULL {
+        eprintln!("… long run: from now on one progress line every 1,000 events");
+    } else if event.id.is_multiple_of(1000) {
+        eprintln!(
+            "[{:>8.3}s #{:<5}] … {line}",
+            event.elapsed_seconds, event.id
+        );
     }
 }
 
