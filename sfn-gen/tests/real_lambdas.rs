@@ -76,3 +76,57 @@ fn the_example_plan_runs_on_the_real_binaries() {
     let key = pointer.strip_prefix("file:").unwrap();
     assert!(offload.path().join(key).is_file(), "{pointer}");
 }
+
+#[test]
+fn a_refused_fetch_is_caught_fed_back_and_ends_the_plan_by_name() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "agent-lambda",
+            "-p",
+            "calculator",
+            "-p",
+            "json-query",
+            "-p",
+            "http-fetch",
+        ])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success());
+    let offload = tempfile::tempdir().unwrap();
+    let input = serde_json::json!({
+        "goal": "read the instance metadata",
+        "options": {"plan": {"steps": [
+            {"id": "meta", "tool": "http-fetch", "input": {"url": "http://169.254.169.254/latest/meta-data/"}}
+        ], "answer": "{{meta.output}}"}}
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
+        .current_dir(workspace())
+        .args([
+            "run",
+            "statemachines/agent.asl.json",
+            "--workspace-lambdas",
+            "--format",
+            "json",
+        ])
+        .args(["--input", &input.to_string()])
+        .arg("--offload-dir")
+        .arg(offload.path())
+        .output()
+        .expect("sfn-gen runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    // The tool refused (a named error), the Task's Catch fed it back to the agent, and the
+    // plan ended with the agent's named error: Agent, Route, Tool (caught), Agent, Route, Failed.
+    assert_eq!(report["status"], "FAILED", "{report}");
+    assert_eq!(report["error"], "Agent.PlanFailed");
+    let cause = report["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("ToolError.InvalidInput") || cause.contains("refused"),
+        "{cause}"
+    );
+    assert_eq!(report["transitions"], 6, "{report}");
+}
