@@ -201,6 +201,10 @@ impl Agent {
         if let Some(results) = &state.tool {
             for outcome in &results.results {
                 let failed = outcome.error.is_some();
+                let stored = match &outcome.output {
+                    Some(output) => self.store_if_too_large_to_show(&store, output).await?,
+                    None => None,
+                };
                 transcript.entries.push(Entry::Result {
                     call_id: outcome.call_id.clone(),
                     tool: outcome.tool.clone(),
@@ -208,6 +212,7 @@ impl Agent {
                     error: outcome.error.clone(),
                     cause: outcome.cause.clone(),
                     cached: false,
+                    stored,
                 });
                 count_outcome(&mut failures, &outcome.tool, failed);
             }
@@ -222,6 +227,7 @@ impl Agent {
                     error: Some(failure.error.clone()),
                     cause: Some(failure.cause.clone()),
                     cached: false,
+                    stored: None,
                 });
                 count_outcome(&mut failures, &call.tool, true);
             }
@@ -341,6 +347,7 @@ impl Agent {
                                 error: Some(rejection.error.to_owned()),
                                 cause: Some(rejection.cause),
                                 cached: false,
+                                stored: None,
                             }),
                             Ok(tool) => {
                                 let cached = tool
@@ -361,6 +368,7 @@ impl Agent {
                                             error: None,
                                             cause: None,
                                             cached: true,
+                                            stored: None,
                                         });
                                     }
                                     None => runnable.push(call),
@@ -427,6 +435,20 @@ impl Agent {
             &cause,
         )
         .await
+    }
+
+    /// Stores a result a model would only see truncated, so the note can name its pointer.
+    async fn store_if_too_large_to_show(
+        &self,
+        store: &ExecutionStore,
+        output: &Value,
+    ) -> Result<Option<Value>, StepError> {
+        let is_pointer = output.get(protocol::pointer::POINTER_MARKER).is_some();
+        if is_pointer || offload::serialized_len(output) as usize <= self.result_budget {
+            return Ok(None);
+        }
+        let pointer = store.put_json(output).await?;
+        Ok(Some(serde_json::to_value(pointer).unwrap_or_default()))
     }
 
     async fn inline_or_offload(

@@ -39,6 +39,10 @@ pub enum Entry {
         /// Answered from the cache (an identical earlier call).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         cached: bool,
+        /// Where a result too large to show a model whole is stored on its own (an offload
+        /// pointer the model can hand to `json-query`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stored: Option<Value>,
     },
     /// The final answer.
     Answer {
@@ -158,6 +162,7 @@ mod tests {
             error: None,
             cause: None,
             cached: false,
+            stored: None,
         });
         assert_eq!(
             t.cached_output("calc", &json!({"b": 2, "a": 1})),

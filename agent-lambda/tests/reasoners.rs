@@ -315,4 +315,7 @@ async fn large_results_reach_the_model_truncated_with_a_pointer_note() {
     let content = tool_message["content"].as_str().unwrap();
     assert!(content.len() < 5_000, "{} characters", content.len());
     assert!(content.contains("truncated"));
+    // The note names where the whole result is, for json-query.
+    assert!(content.contains("$offload"), "{content}");
+    assert!(content.contains("json-query"));
 }

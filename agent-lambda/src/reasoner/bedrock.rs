@@ -144,9 +144,10 @@ pub fn messages(conversation: &Conversation<'_>) -> Result<Vec<Message>, Reasone
                 Some(Entry::Result {
                     output: Some(output),
                     error: None,
+                    stored,
                     ..
                 }) => (
-                    render_result(output, conversation.result_budget),
+                    render_result(output, stored.as_ref(), conversation.result_budget),
                     ToolResultStatus::Success,
                 ),
                 Some(Entry::Result { error, cause, .. }) => (

@@ -59,8 +59,9 @@ pub fn request_body(model: &str, conversation: &Conversation<'_>) -> Value {
                 Some(Entry::Result {
                     output: Some(output),
                     error: None,
+                    stored,
                     ..
-                }) => render_result(output, conversation.result_budget),
+                }) => render_result(output, stored.as_ref(), conversation.result_budget),
                 Some(Entry::Result { error, cause, .. }) => format!(
                     "ERROR {}: {}",
                     error.as_deref().unwrap_or("Error"),
