@@ -19,6 +19,8 @@ pub struct Event {
     /// The event this one follows.
     #[serde(rename = "previousEventId")]
     pub previous_event_id: u64,
+    /// When it happened (ISO 8601, UTC), on the run's clock.
+    pub timestamp: String,
     /// Seconds since the execution started, on the run's clock.
     #[serde(rename = "elapsedSeconds")]
     pub elapsed_seconds: f64,
@@ -53,13 +55,19 @@ pub(crate) struct Recorder {
     events: Mutex<Vec<Event>>,
     count: std::sync::atomic::AtomicU64,
     keep: bool,
+    start: chrono::DateTime<chrono::Utc>,
     transitions: AtomicU64,
     pub(crate) observer: Option<Observer>,
 }
 
 impl Recorder {
-    pub(crate) fn new(observer: Option<Observer>, keep: bool) -> Self {
+    pub(crate) fn new(
+        observer: Option<Observer>,
+        keep: bool,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
         Self {
+            start,
             events: Mutex::new(Vec::new()),
             count: std::sync::atomic::AtomicU64::new(0),
             keep,
@@ -92,7 +100,9 @@ impl Recorder {
         if !details.is_empty() {
             wrapped.insert(details_key(kind), Value::Object(details));
         }
+        let at = self.start + chrono::Duration::microseconds((elapsed_seconds * 1e6) as i64);
         let event = Event {
+            timestamp: at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             id,
             previous_event_id: previous,
             elapsed_seconds,

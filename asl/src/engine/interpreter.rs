@@ -130,7 +130,7 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         .unwrap_or_else(|_| Utc::now());
     let runner = Runner {
         options,
-        recorder: Recorder::new(options.observer.clone(), options.record_history),
+        recorder: Recorder::new(options.observer.clone(), options.record_history, start),
         context_base: options.identity.context_base(&input),
         start,
         started: Instant::now(),
