@@ -3,7 +3,7 @@
 //! Stages, each in its own module: [`context`] (the execution's identity and the Context
 //! Object), [`dataflow`] (JSONPath and JSONata input/output processing), [`choice`] (Choice
 //! rules), [`retry`] (Retry and Catch matching and backoff), [`history`] (AWS's history events
-//! and the state-transition count), [`interpreter`] (the states themselves) and [`mocks`]
+//! and the state-transition count), `interpreter` (the states themselves) and [`mocks`]
 //! (canned Lambda answers in the conformance corpus's format).
 //!
 //! ```
