@@ -11,7 +11,7 @@
 //! | [`call`] | a tool call, the payload a tool Lambda receives, and its result |
 //! | [`agent`] | the agent step's input and output (the state the loop carries) |
 //! | [`errors`] | the stable error names (`errorType`) shared by tools and generator |
-//! | [`pointer`] | the offload pointer (claim check) for data kept out of the state |
+//! | [`pointer`](mod@pointer) | the offload pointer (claim check) for data kept out of the state |
 
 pub mod agent;
 pub mod call;

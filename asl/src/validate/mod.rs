@@ -6,10 +6,10 @@
 //! a stable rule id and a message that says how to fix it. [`validate_text`] also reports
 //! JSON syntax errors and the 1 MB size limit.
 //!
-//! The checks are split by topic: [`machine`] (top level, state graph, nesting),
-//! [`state`] (fields per state type and query language), [`choice`] (Choice rules),
-//! [`handlers`] (Retry and Catch), [`expr`] (paths, intrinsic functions, JSONata, payload
-//! templates, variables, timestamps) and [`resource`] (Task resources).
+//! The checks are split by topic: `machine` (top level, state graph, nesting),
+//! `state` (fields per state type and query language), `choice` (Choice rules),
+//! `handlers` (Retry and Catch), `expr` (paths, intrinsic functions, JSONata, payload
+//! templates, variables, timestamps) and `resource` (Task resources).
 
 mod choice;
 mod expr;
