@@ -1,0 +1,7 @@
+//! End-to-end tests of the `sfn-gen` binary, one module per area (one test binary, so the
+//! workspace links it once).
+
+mod cli;
+mod generated_loop;
+mod real_lambdas;
+mod scale;
