@@ -150,7 +150,23 @@ impl Agent {
     }
 
     /// Takes one step.
+    #[tracing::instrument(skip_all, fields(execution = %input.execution.name, turn = input.state.turn))]
     pub async fn step(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
+        let result = self.step_inner(input).await;
+        match &result {
+            Ok(out) => tracing::info!(
+                route = %out.route,
+                calls = out.calls.len(),
+                turn = out.turn,
+                error = out.error.as_deref().unwrap_or(""),
+                "agent step"
+            ),
+            Err(e) => tracing::warn!(error = %e.name, message = %e.message, "agent step failed"),
+        }
+        result
+    }
+
+    async fn step_inner(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
         let store = self.store.for_execution(&input.execution);
         let state = input.state;
         let config = input.config;
