@@ -75,6 +75,8 @@ pub struct Agent {
     /// Overrides the reasoner chosen from the options (tests, embedding).
     reasoner_override: Option<Arc<dyn Reasoner>>,
     bedrock: BedrockReasonerCache,
+    /// The transcript this process wrote last (a warm Lambda reads it back from memory).
+    last_transcript: std::sync::Mutex<Option<(protocol::OffloadPointer, Transcript)>>,
     /// Characters of one result shown to a model.
     pub result_budget: usize,
 }
@@ -90,6 +92,7 @@ impl Agent {
             store,
             reasoner_override: None,
             bedrock: BedrockReasonerCache::default(),
+            last_transcript: std::sync::Mutex::new(None),
             result_budget: DEFAULT_RESULT_BUDGET,
         }
     }
@@ -174,21 +177,9 @@ impl Agent {
             (Some(pointer), Some(parent)) if store.check(pointer).is_err() => {
                 // A continued execution: the transcript is the parent's.
                 let parent_store = self.store.for_execution(parent);
-                serde_json::from_value(parent_store.get_json(pointer).await?).map_err(|e| {
-                    StepError::new(
-                        ErrorName::OffloadStoreError,
-                        format!("the transcript is unreadable: {e}"),
-                    )
-                })?
+                self.load_transcript(&parent_store, pointer).await?
             }
-            (Some(pointer), _) => {
-                serde_json::from_value(store.get_json(pointer).await?).map_err(|e| {
-                    StepError::new(
-                        ErrorName::OffloadStoreError,
-                        format!("the transcript is unreadable: {e}"),
-                    )
-                })?
-            }
+            (Some(pointer), _) => self.load_transcript(&store, pointer).await?,
             (None, _) => match &state.goal {
                 Some(goal) if !goal.trim().is_empty() => {
                     Transcript::new(goal.clone(), state.options.clone().unwrap_or(Value::Null))
@@ -288,9 +279,7 @@ impl Agent {
         }
         let first_turn = transcript.execution_first_turn[&input.execution.name];
         if state.turn - first_turn.min(state.turn) >= config.turns_per_execution {
-            let pointer = store
-                .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
-                .await?;
+            let pointer = self.save_transcript(&store, &transcript).await?;
             return Ok(descriptor(
                 AgentStatus::Continue,
                 "continue",
@@ -328,9 +317,7 @@ impl Agent {
                         value: answer.clone(),
                     });
                     let answer = self.inline_or_offload(&store, answer).await?;
-                    let pointer = store
-                        .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
-                        .await?;
+                    let pointer = self.save_transcript(&store, &transcript).await?;
                     return Ok(AgentStepOutput {
                         answer: Some(answer),
                         ..descriptor(AgentStatus::Done, "done", pointer, state.turn, failures)
@@ -410,9 +397,7 @@ impl Agent {
                         } else {
                             "map".to_owned()
                         };
-                        let pointer = store
-                            .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
-                            .await?;
+                        let pointer = self.save_transcript(&store, &transcript).await?;
                         return Ok(AgentStepOutput {
                             calls,
                             ..descriptor(AgentStatus::ToolCalls, route, pointer, turn, failures)
@@ -453,6 +438,45 @@ impl Agent {
         .await
     }
 
+    /// Reads a transcript, from memory when this warm process wrote it last (the pointer,
+    /// hash included, is the same), else from the store with its checks.
+    async fn load_transcript(
+        &self,
+        store: &ExecutionStore,
+        pointer: &protocol::OffloadPointer,
+    ) -> Result<Transcript, StepError> {
+        if let Some((last, transcript)) = &*self
+            .last_transcript
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            && last == pointer
+        {
+            return Ok(transcript.clone());
+        }
+        serde_json::from_value(store.get_json(pointer).await?).map_err(|e| {
+            StepError::new(
+                ErrorName::OffloadStoreError,
+                format!("the transcript is unreadable: {e}"),
+            )
+        })
+    }
+
+    /// Writes a transcript and remembers it for the next step in this process.
+    async fn save_transcript(
+        &self,
+        store: &ExecutionStore,
+        transcript: &Transcript,
+    ) -> Result<protocol::OffloadPointer, StepError> {
+        let pointer = store
+            .put_json(&serde_json::to_value(transcript).unwrap_or_default())
+            .await?;
+        *self
+            .last_transcript
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((pointer.clone(), transcript.clone()));
+        Ok(pointer)
+    }
+
     /// Stores a result a model would only see truncated, so the note can name its pointer.
     async fn store_if_too_large_to_show(
         &self,
@@ -489,9 +513,7 @@ impl Agent {
         error: &str,
         cause: &str,
     ) -> Result<AgentStepOutput, StepError> {
-        let pointer = store
-            .put_json(&serde_json::to_value(&transcript).unwrap_or_default())
-            .await?;
+        let pointer = self.save_transcript(store, &transcript).await?;
         // Causes are capped so the state stays small.
         let mut cause = cause.to_owned();
         if cause.len() > 1_024 {
