@@ -3,6 +3,9 @@
 # cargo-lambda, the way the CDK app deploys them, and records each binary's size in
 # bench/lambda-sizes.md.
 #
+# Every function is built for one architecture (arm64 unless --x86-64), which is what the
+# tools' manifests declare (`x-sfn.architecture`).
+#
 # Installs what it needs: cargo-lambda and ziglang from PyPI into target/test-tools/venv, and
 # the aarch64-unknown-linux-gnu Rust target through rustup.
 #
@@ -31,6 +34,12 @@ args=()
 for b in "${bins[@]}"; do args+=(--bin "$b"); done
 echo "==> cargo lambda build --release $arch --output-format zip ${args[*]}" >&2
 cargo lambda build --release "$arch" --output-format zip "${args[@]}"
+# The CDK app stages `bootstrap` itself (with extra files beside it): unpack each zip.
+for b in "${bins[@]}"; do
+  python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" \
+    "target/lambda/$b/bootstrap.zip" "target/lambda/$b"
+  chmod +x "target/lambda/$b/bootstrap"
+done
 
 {
   echo "# Lambda package sizes"

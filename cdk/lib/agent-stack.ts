@@ -71,7 +71,8 @@ export function cargoLambdaCode(repoRoot: string) {
         `no Lambda build for \`${crate}\` at ${bootstrap}; run scripts/build-lambdas.sh first`,
       );
     }
-    if (Object.keys(extraFiles).length === 0) return lambda.Code.fromAsset(built);
+    // Only `bootstrap` goes into the package (cargo-lambda's zip lies beside it).
+    if (Object.keys(extraFiles).length === 0) return lambda.Code.fromAsset(built, { exclude: ['*.zip'] });
     const staged = fs.mkdtempSync(path.join(repoRoot, 'target', `cdk-${crate}-`));
     fs.copyFileSync(bootstrap, path.join(staged, 'bootstrap'));
     fs.chmodSync(path.join(staged, 'bootstrap'), 0o755);
