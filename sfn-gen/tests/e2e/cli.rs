@@ -210,3 +210,58 @@ fn placeholders_and_graph() {
     assert!(mermaid.starts_with("flowchart TD"));
     assert!(mermaid.contains("s_Route -->|\"call:calculator\"| s_Tool_calculator"));
 }
+
+/// Corpus cases through the CLI exactly as ARCHITECTURE.md describes the interface: the
+/// definition as a file, `--input`, `--mocks` and `--context` as the case holds them.
+#[test]
+fn corpus_cases_run_through_the_cli_interface() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/localstack-aws-recorded/cases");
+    if !cases.is_dir() {
+        println!("SKIPPED: no conformance corpus at {}", cases.display());
+        return;
+    }
+    let names = [
+        // Lambda mocks (raise, then Catch) and the Context Object.
+        "test_base_scenarios__TestBaseScenarios__test_lambda_invoke_with_retry_base.json",
+        // lambda:invoke with the recorded envelope.
+        "test_lambda_task_service__TestTaskServiceLambda__test_invoke_json_values__HelloWorld.json",
+        // A failed execution with AWS's cause.
+        "test_base__TestSnfBase__test_state_fail.json",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for name in names {
+        let case: Value =
+            serde_json::from_str(&std::fs::read_to_string(cases.join(name)).unwrap()).unwrap();
+        let definition = write(dir.path(), "definition.json", &case["definition"]);
+        let mut args = vec![
+            "run".to_owned(),
+            definition.display().to_string(),
+            "--input".to_owned(),
+            case["input"].to_string(),
+            "--format".to_owned(),
+            "json".to_owned(),
+        ];
+        if let Some(mocks) = case.get("mocks") {
+            args.extend(["--mocks".to_owned(), mocks.to_string()]);
+        }
+        if let Some(context) = case.get("context") {
+            args.extend(["--context".to_owned(), context.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = sfn_gen(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let expected = &case["expected"];
+        assert_eq!(report["status"], expected["status"], "{name}");
+        assert_eq!(report["error"], expected["error"], "{name}");
+        if expected["status"] == "SUCCEEDED" && case.get("wildcards").is_none() {
+            assert_eq!(report["output"], expected["output"], "{name}");
+        }
+    }
+}
