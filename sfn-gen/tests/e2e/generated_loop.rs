@@ -57,16 +57,26 @@ fn machine(language: &str) -> PathBuf {
     if language == "jsonpath" {
         return workspace().join("statemachines/agent.asl.json");
     }
-    let out = std::env::temp_dir().join(format!(
-        "sfn-gen-test-{}-{language}.asl.json",
-        std::process::id()
-    ));
-    let status = sfn_gen()
+    // Generated once per test process (tests run in parallel), in a folder of its own:
+    // generate writes tools.json beside the machine.
+    static JSONATA: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    JSONATA.get_or_init(|| generate_into_temp(language)).clone()
+}
+
+fn generate_into_temp(language: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sfn-gen-test-{}-{language}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("agent.asl.json");
+    let output = sfn_gen()
         .args(["generate", "--query-language", language, "--out"])
         .arg(&out)
-        .status()
+        .output()
         .expect("sfn-gen generate runs");
-    assert!(status.success());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     out
 }
 
