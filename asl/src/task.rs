@@ -43,4 +43,14 @@ pub enum InvokeError {
 pub trait LambdaInvoker: Send + Sync {
     /// Invokes `request.function` with `request.payload` and returns its result.
     fn invoke(&self, request: InvokeRequest<'_>) -> Result<Value, InvokeError>;
+
+    /// Runs any other Task resource (`arn:aws:states:::dynamodb:putItem`, ...) with its
+    /// parameters; `None` when this invoker cannot serve it (the default).
+    fn run_resource(
+        &self,
+        _resource: &str,
+        _parameters: &Value,
+    ) -> Option<Result<Value, InvokeError>> {
+        None
+    }
 }

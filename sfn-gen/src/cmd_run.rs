@@ -31,8 +31,9 @@ pub struct Args {
     /// The execution input: JSON text, or `@FILE`.
     #[arg(long, default_value = "{}")]
     pub input: String,
-    /// Canned Lambda answers (JSON or `@FILE`): `{"lambda": {"fn": {"return": X} |
-    /// {"echo": true} | {"raise": {"error": E, "cause": C}} | {"sequence": [...]}}}`.
+    /// Canned answers (JSON or `@FILE`): `{"lambda": {"fn": {"return": X} |
+    /// {"echo": true} | {"raise": {"error": E, "cause": C}} | {"sequence": [...]}}}`, and
+    /// `"tasks": {"arn:aws:states:::dynamodb:putItem": ...}` for other integrations.
     #[arg(long)]
     pub mocks: Option<String>,
     /// Execution identity (JSON or `@FILE`): `state_machine_name`, `execution_name`,
@@ -108,6 +109,14 @@ struct Invokers {
 }
 
 impl LambdaInvoker for Invokers {
+    fn run_resource(
+        &self,
+        resource: &str,
+        parameters: &Value,
+    ) -> Option<Result<Value, InvokeError>> {
+        self.mocks.as_ref()?.run_resource(resource, parameters)
+    }
+
     fn invoke(&self, request: InvokeRequest<'_>) -> Result<Value, InvokeError> {
         if let Some(mocks) = &self.mocks
             && (mocks.has(request.function) || self.local.is_none())

@@ -2,7 +2,9 @@
 //!
 //! `{"lambda": {"<function>": {"echo": true} | {"return": X} | {"raise": {"error": E,
 //! "cause": C}} | {"sequence": [answer, ...]}}, "lambda_invoke_envelope": {...}}`. A
-//! sequence answers with its entries in turn, the last one repeating.
+//! sequence answers with its entries in turn, the last one repeating. Beyond the corpus's
+//! format, `"tasks": {"<resource ARN>": answer}` serves any other service integration
+//! (`arn:aws:states:::dynamodb:putItem`, ...) the same way (`echo` returns the parameters).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -99,6 +101,7 @@ pub struct MocksError {
 #[derive(Debug, Default)]
 pub struct MockInvoker {
     functions: HashMap<String, Vec<Value>>,
+    tasks: HashMap<String, Vec<Value>>,
     calls: Mutex<HashMap<String, usize>>,
     envelope: Option<Value>,
 }
@@ -114,47 +117,24 @@ impl MockInvoker {
             });
         };
         for key in object.keys() {
-            if key != "lambda" && key != "lambda_invoke_envelope" {
+            if !matches!(key.as_str(), "lambda" | "lambda_invoke_envelope" | "tasks") {
                 return Err(MocksError {
                     pointer: format!("/{key}"),
-                    reason: "unknown key; expected `lambda` or `lambda_invoke_envelope`".into(),
+                    reason: "unknown key; expected `lambda`, `lambda_invoke_envelope` or `tasks`"
+                        .into(),
                 });
             }
         }
         if let Some(lambda) = object.get("lambda") {
-            let Some(lambda) = lambda.as_object() else {
-                return Err(MocksError {
-                    pointer: "/lambda".into(),
-                    reason: "expected an object keyed by function name".into(),
-                });
-            };
-            for (name, answer) in lambda {
-                let pointer = format!("/lambda/{name}");
-                let answers = match answer.get("sequence") {
-                    Some(Value::Array(items)) if !items.is_empty() => items.clone(),
-                    Some(_) => {
-                        return Err(MocksError {
-                            pointer: format!("{pointer}/sequence"),
-                            reason: "a sequence must be a non-empty array of answers".into(),
-                        });
-                    }
-                    None => vec![answer.clone()],
-                };
-                for (i, answer) in answers.iter().enumerate() {
-                    check_answer(answer).map_err(|reason| MocksError {
-                        pointer: if answers.len() > 1 || answer != &lambda[name] {
-                            format!("{pointer}/sequence/{i}")
-                        } else {
-                            pointer.clone()
-                        },
-                        reason,
-                    })?;
-                }
-                functions.insert(name.clone(), answers);
-            }
+            functions = parse_answers(lambda, "lambda")?;
         }
+        let tasks = match object.get("tasks") {
+            Some(tasks) => parse_answers(tasks, "tasks")?,
+            None => HashMap::new(),
+        };
         Ok(Self {
             functions,
+            tasks,
             calls: Mutex::new(HashMap::new()),
             envelope: object.get("lambda_invoke_envelope").cloned(),
         })
@@ -171,6 +151,43 @@ impl MockInvoker {
     }
 }
 
+/// Reads `{"<name>": answer | {"sequence": [answer, ...]}}` under `section`.
+fn parse_answers(section: &Value, name: &str) -> Result<HashMap<String, Vec<Value>>, MocksError> {
+    let Some(entries) = section.as_object() else {
+        return Err(MocksError {
+            pointer: format!("/{name}"),
+            reason: "expected an object keyed by name".into(),
+        });
+    };
+    let mut answers_by_name = HashMap::new();
+    for (key, answer) in entries {
+        let pointer = format!("/{name}/{}", key.replace('~', "~0").replace('/', "~1"));
+        let answers = match answer.get("sequence") {
+            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
+            Some(_) => {
+                return Err(MocksError {
+                    pointer: format!("{pointer}/sequence"),
+                    reason: "a sequence must be a non-empty array of answers".into(),
+                });
+            }
+            None => vec![answer.clone()],
+        };
+        let in_sequence = answer.get("sequence").is_some();
+        for (i, item) in answers.iter().enumerate() {
+            check_answer(item).map_err(|reason| MocksError {
+                pointer: if in_sequence {
+                    format!("{pointer}/sequence/{i}")
+                } else {
+                    pointer.clone()
+                },
+                reason,
+            })?;
+        }
+        answers_by_name.insert(key.clone(), answers);
+    }
+    Ok(answers_by_name)
+}
+
 fn check_answer(answer: &Value) -> Result<(), String> {
     let valid = answer.get("echo").is_some()
         || answer.get("return").is_some()
@@ -184,27 +201,19 @@ fn check_answer(answer: &Value) -> Result<(), String> {
     }
 }
 
-impl LambdaInvoker for MockInvoker {
-    fn invoke(&self, request: InvokeRequest<'_>) -> Result<Value, InvokeError> {
-        let Some(answers) = self.functions.get(request.function) else {
-            return Err(InvokeError::Failed {
-                error: "Lambda.ResourceNotFoundException".into(),
-                cause: format!(
-                    "Function not found: {} (no mock for it; add it under `lambda` in --mocks)",
-                    request.function
-                ),
-            });
-        };
+impl MockInvoker {
+    /// The next answer for `key` among `answers` (the last one repeats).
+    fn answer(&self, key: &str, answers: &[Value], payload: &Value) -> Result<Value, InvokeError> {
         let index = {
             let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-            let count = calls.entry(request.function.to_owned()).or_insert(0);
+            let count = calls.entry(key.to_owned()).or_insert(0);
             let index = (*count).min(answers.len() - 1);
             *count += 1;
             index
         };
         let answer = &answers[index];
         if answer.get("echo").is_some() {
-            Ok(request.payload.clone())
+            Ok(payload.clone())
         } else if let Some(value) = answer.get("return") {
             Ok(value.clone())
         } else {
@@ -218,6 +227,30 @@ impl LambdaInvoker for MockInvoker {
                     .to_owned(),
             })
         }
+    }
+}
+
+impl LambdaInvoker for MockInvoker {
+    fn run_resource(
+        &self,
+        resource: &str,
+        parameters: &Value,
+    ) -> Option<Result<Value, InvokeError>> {
+        let answers = self.tasks.get(resource)?;
+        Some(self.answer(&format!("task:{resource}"), answers, parameters))
+    }
+
+    fn invoke(&self, request: InvokeRequest<'_>) -> Result<Value, InvokeError> {
+        let Some(answers) = self.functions.get(request.function) else {
+            return Err(InvokeError::Failed {
+                error: "Lambda.ResourceNotFoundException".into(),
+                cause: format!(
+                    "Function not found: {} (no mock for it; add it under `lambda` in --mocks)",
+                    request.function
+                ),
+            });
+        };
+        self.answer(request.function, answers, request.payload)
     }
 }
 
@@ -262,6 +295,35 @@ mod tests {
         // Python 3: json.dumps({"body": "string body"}) == '{"body": "string body"}' (23).
         assert_eq!(python_json(&json!({"body": "string body"})).len(), 23);
         assert_eq!(python_json(&json!([1, "é"])), "[1, \"\\u00e9\"]");
+    }
+
+    #[test]
+    fn other_integrations_answer_by_resource() {
+        let invoker = MockInvoker::from_json(&json!({"tasks": {
+            "arn:aws:states:::dynamodb:putItem": {"echo": true},
+            "arn:aws:states:::sns:publish": {"sequence": [{"raise": {"error": "SNS.Throttled"}}, {"return": {"MessageId": "m1"}}]}
+        }}))
+        .unwrap();
+        let params = json!({"TableName": "t"});
+        assert_eq!(
+            invoker.run_resource("arn:aws:states:::dynamodb:putItem", &params),
+            Some(Ok(params.clone()))
+        );
+        assert!(matches!(
+            invoker.run_resource("arn:aws:states:::sns:publish", &params),
+            Some(Err(InvokeError::Failed { .. }))
+        ));
+        assert_eq!(
+            invoker.run_resource("arn:aws:states:::sns:publish", &params),
+            Some(Ok(json!({"MessageId": "m1"})))
+        );
+        assert_eq!(
+            invoker.run_resource("arn:aws:states:::sqs:sendMessage", &params),
+            None
+        );
+        let err = MockInvoker::from_json(&json!({"tasks": {"arn:aws:states:::a/b": {"nope": 1}}}))
+            .unwrap_err();
+        assert_eq!(err.pointer, "/tasks/arn:aws:states:::a~1b");
     }
 
     #[test]

@@ -265,3 +265,64 @@ fn corpus_cases_run_through_the_cli_interface() {
         }
     }
 }
+
+#[test]
+fn other_service_integrations_run_on_mocks_and_are_refused_clearly_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = write(
+        dir.path(),
+        "m.json",
+        &json!({
+            "StartAt": "Put",
+            "States": {
+                "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                        "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.id"}}},
+                        "ResultPath": "$.put", "Next": "Notify"},
+                "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                           "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:1:t", "Message.$": "$.id"},
+                           "Catch": [{"ErrorEquals": ["SNS.NotFound"], "ResultPath": "$.error", "Next": "Done"}],
+                           "End": true},
+                "Done": {"Type": "Succeed"}
+            }
+        }),
+    );
+    let mocks = json!({"tasks": {
+        "arn:aws:states:::dynamodb:putItem": {"echo": true},
+        "arn:aws:states:::sns:publish": {"raise": {"error": "SNS.NotFound", "cause": "no topic"}}
+    }});
+    let out = sfn_gen(&[
+        "run",
+        machine.to_str().unwrap(),
+        "--input",
+        r#"{"id": "o-1"}"#,
+        "--mocks",
+        &mocks.to_string(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    assert_eq!(
+        report["output"]["put"],
+        json!({"TableName": "orders", "Item": {"id": {"S": "o-1"}}})
+    );
+    assert_eq!(
+        report["output"]["error"],
+        json!({"Error": "SNS.NotFound", "Cause": "no topic"})
+    );
+    let out = sfn_gen(&[
+        "run",
+        machine.to_str().unwrap(),
+        "--input",
+        r#"{"id": "o-1"}"#,
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "FAILED");
+    assert_eq!(report["error"], "States.Runtime");
+    assert!(
+        report["cause"].as_str().unwrap().contains("\"tasks\""),
+        "{report}"
+    );
+}

@@ -243,14 +243,7 @@ impl Runner<'_> {
             self.record("LambdaFunctionStarted", Map::new());
             (function_name(resource), parameters, "LambdaFunction")
         } else {
-            return Err(Failure::new(
-                "States.Runtime",
-                format!(
-                    "The local engine cannot run the resource '{resource}' of state '{}': it runs Lambda functions (a function ARN, `arn:aws:states:::lambda:invoke`, or a `${{...}}` placeholder).",
-                    cx.name
-                ),
-            )
-            .into());
+            return self.other_resource(cx, resource, &parameters);
         };
         let answer = self.options.invoker.invoke(InvokeRequest {
             function: &function,
@@ -317,6 +310,65 @@ impl Runner<'_> {
                 let mut details = Map::new();
                 details.insert("error".into(), Value::from("States.Timeout"));
                 self.record(&timeout_kind, with_type(details));
+                Err(Failure {
+                    error: Some("States.Timeout".into()),
+                    cause: None,
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Any other service integration: served by the invoker when it can (mocks keyed by
+    /// resource), with AWS's Task events.
+    pub(super) fn other_resource(
+        &self,
+        cx: &StateCx<'_>,
+        resource: &str,
+        parameters: &Value,
+    ) -> Result<Value, StateError> {
+        let Some(answer) = self.options.invoker.run_resource(resource, parameters) else {
+            return Err(Failure::new(
+                "States.Runtime",
+                format!(
+                    "The local engine cannot run the resource '{resource}' of state '{}': it runs Lambda functions (a function ARN, `arn:aws:states:::lambda:invoke`, or a `${{...}}` placeholder) and `states:startExecution`; mock any other integration with `--mocks '{{\"tasks\": {{\"{resource}\": {{\"return\": ...}}}}}}'`.",
+                    cx.name
+                ),
+            )
+            .into());
+        };
+        // `arn:aws:states:::dynamodb:putItem` → resourceType `dynamodb`, resource `putItem`.
+        let tail = resource.rsplit(":::").next().unwrap_or(resource);
+        let (resource_type, action) = tail.split_once(':').unwrap_or((tail, ""));
+        let typed = |mut details: Map<String, Value>| {
+            details.insert("resourceType".into(), Value::from(resource_type));
+            details.insert("resource".into(), Value::from(action));
+            details
+        };
+        let mut details = Map::new();
+        details.insert(
+            "region".into(),
+            Value::from(self.options.identity.region.clone()),
+        );
+        details.insert("parameters".into(), text(parameters));
+        self.record("TaskScheduled", typed(details));
+        self.record("TaskStarted", typed(Map::new()));
+        match answer {
+            Ok(result) => {
+                let mut details = Map::new();
+                details.insert("output".into(), text(&result));
+                self.record("TaskSucceeded", typed(details));
+                Ok(result)
+            }
+            Err(InvokeError::Failed { error, cause }) => {
+                let mut details = Map::new();
+                details.insert("error".into(), Value::from(error.clone()));
+                details.insert("cause".into(), Value::from(cause.clone()));
+                self.record("TaskFailed", typed(details));
+                Err(Failure::new(error, cause).into())
+            }
+            Err(InvokeError::TimedOut) => {
+                self.record("TaskTimedOut", typed(Map::new()));
                 Err(Failure {
                     error: Some("States.Timeout".into()),
                     cause: None,
