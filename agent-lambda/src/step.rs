@@ -75,6 +75,8 @@ pub struct Agent {
     /// Overrides the reasoner chosen from the options (tests, embedding).
     reasoner_override: Option<Arc<dyn Reasoner>>,
     bedrock: BedrockReasonerCache,
+    /// One HTTP client for the OpenAI-compatible reasoner, built on first use.
+    http: std::sync::OnceLock<reqwest::Client>,
     /// The transcript this process wrote last (a warm Lambda reads it back from memory).
     last_transcript: std::sync::Mutex<Option<(protocol::OffloadPointer, Transcript)>>,
     /// Characters of one result shown to a model.
@@ -92,6 +94,7 @@ impl Agent {
             store,
             reasoner_override: None,
             bedrock: BedrockReasonerCache::default(),
+            http: std::sync::OnceLock::new(),
             last_transcript: std::sync::Mutex::new(None),
             result_budget: DEFAULT_RESULT_BUDGET,
         }
@@ -139,11 +142,11 @@ impl Agent {
                 let base = option("baseUrl", "OPENAI_BASE_URL")
                     .unwrap_or_else(|| "https://api.openai.com/v1".into());
                 let model = option("model", "OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into());
-                Ok(Arc::new(OpenAiReasoner::new(
-                    base,
-                    model,
-                    std::env::var("OPENAI_API_KEY").ok(),
-                )))
+                let client = self.http.get_or_init(reqwest::Client::new).clone();
+                Ok(Arc::new(
+                    OpenAiReasoner::new(base, model, std::env::var("OPENAI_API_KEY").ok())
+                        .with_client(client),
+                ))
             }
             other => Err(StepError::new(
                 ErrorName::InvalidStart,
@@ -175,9 +178,22 @@ impl Agent {
         let config = input.config;
         let mut transcript = match (&state.transcript, &state.parent) {
             (Some(pointer), Some(parent)) if store.check(pointer).is_err() => {
-                // A continued execution: the transcript is the parent's.
+                // A continued execution: the transcript is the parent's. Only an execution
+                // of the same state machine may hand over, and the objects its transcript
+                // points to are copied too, so this execution's tools may read them.
+                if machine_of(parent) != machine_of(&input.execution) {
+                    return Err(StepError::new(
+                        ErrorName::OffloadForeignPointer,
+                        format!(
+                            "the parent execution `{}` is not an execution of the same state machine as `{}`; a run may only continue its own transcript",
+                            parent.id, input.execution.id
+                        ),
+                    ));
+                }
                 let parent_store = self.store.for_execution(parent);
-                self.load_transcript(&parent_store, pointer).await?
+                let mut transcript = self.load_transcript(&parent_store, pointer).await?;
+                adopt_parent_objects(&store, &parent_store, &mut transcript).await?;
+                transcript
             }
             (Some(pointer), _) => self.load_transcript(&store, pointer).await?,
             (None, _) => match &state.goal {
@@ -536,6 +552,52 @@ impl Agent {
             )
         })
     }
+}
+
+/// The state machine an execution belongs to (the first part of its store segment).
+fn machine_of(execution: &protocol::ExecutionRef) -> String {
+    execution
+        .store_segment()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Copies the parent's offloaded results (outputs and stored copies) into this execution's
+/// folder and points the transcript at the copies, so that a cache hit or a `json-query`
+/// call in the continued execution does not hand a tool a pointer it must refuse.
+async fn adopt_parent_objects(
+    store: &ExecutionStore,
+    parent: &ExecutionStore,
+    transcript: &mut Transcript,
+) -> Result<(), StepError> {
+    let mut copied: BTreeMap<String, Value> = BTreeMap::new();
+    for entry in &mut transcript.entries {
+        let Entry::Result { output, stored, .. } = entry else {
+            continue;
+        };
+        for slot in [output, stored] {
+            let Some(pointer) = slot.as_ref().and_then(protocol::OffloadPointer::from_value) else {
+                continue;
+            };
+            if store.check(&pointer).is_ok() || parent.check(&pointer).is_err() {
+                continue;
+            }
+            if let Some(copy) = copied.get(&pointer.uri) {
+                *slot = Some(copy.clone());
+                continue;
+            }
+            let bytes = parent.get_bytes(&pointer).await?;
+            let copy = store
+                .put_bytes(&bytes, pointer.media_type.as_deref())
+                .await?
+                .to_value();
+            copied.insert(pointer.uri.clone(), copy.clone());
+            *slot = Some(copy);
+        }
+    }
+    Ok(())
 }
 
 /// A step's answer with no calls, answer or error (the callers fill what applies).

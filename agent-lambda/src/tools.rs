@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use protocol::manifest::ToolManifest;
 use serde_json::Value;
 
+/// The key under which a reasoner passes arguments that were not JSON (the OpenAI wire
+/// format carries arguments as a string); [`ToolSet::check`] always refuses such an input.
+pub const UNPARSEABLE_ARGUMENTS: &str = "_unparseable_arguments";
+
 /// A tool with its compiled input schema.
 pub struct Tool {
     /// The manifest.
@@ -132,6 +136,16 @@ impl ToolSet {
                 ),
             });
         };
+        if let Some(raw) = input.get(UNPARSEABLE_ARGUMENTS) {
+            // Refused whatever the schema allows: the model's arguments were not JSON.
+            return Err(Rejection {
+                error: "ToolError.InvalidInput",
+                cause: format!(
+                    "The arguments for `{tool}` are not valid JSON: {}. Send a JSON object that matches the tool's inputSchema.",
+                    crate::view::render_result(raw, None, 512)
+                ),
+            });
+        }
         let problems: Vec<String> = found
             .validator
             .iter_errors(input)
@@ -154,5 +168,31 @@ impl ToolSet {
                 ),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn arguments_that_were_not_json_are_refused_even_by_a_permissive_schema() {
+        let manifest: ToolManifest = serde_json::from_value(
+            json!({"name": "anything", "description": "d", "inputSchema": {"type": "object"}}),
+        )
+        .unwrap();
+        let tools = ToolSet::new(vec![manifest]).unwrap();
+        assert!(tools.check("anything", &json!({"a": 1})).is_ok());
+        let Err(rejection) = tools.check("anything", &json!({ UNPARSEABLE_ARGUMENTS: "{\"a\": " }))
+        else {
+            panic!("arguments that were not JSON were accepted");
+        };
+        assert_eq!(rejection.error, "ToolError.InvalidInput");
+        assert!(
+            rejection.cause.contains("not valid JSON"),
+            "{}",
+            rejection.cause
+        );
     }
 }

@@ -431,6 +431,83 @@ async fn the_hand_off_carries_the_transcript_into_the_next_execution() {
 }
 
 #[tokio::test]
+async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let reasoner = Scripted::new(vec![calls(&[(
+        "http-fetch",
+        json!({"url": "https://example.com"}),
+    )])]);
+    let agent = local_agent(dir.path()).with_reasoner(reasoner);
+    let config = LoopConfig {
+        turns_per_execution: 1,
+        ..LoopConfig::default()
+    };
+    let first = execution("parent");
+    let out = agent
+        .step(input(start("g", json!({})), first.clone(), config.clone()))
+        .await
+        .unwrap();
+    // The tool offloaded its output into the parent's folder.
+    let parent_store = offload::Store::local(dir.path()).for_execution(&first);
+    let big = parent_store
+        .put_json(&json!({"items": vec!["x"; 10_000]}))
+        .await
+        .unwrap();
+    let id = out.calls[0].call_id.clone();
+    let out = agent
+        .step(input(
+            next_state(&out, vec![ok(&id, "http-fetch", big.to_value())]),
+            first.clone(),
+            config.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.route, "continue");
+
+    let continued = |parent: protocol::ExecutionRef| protocol::agent::LoopState {
+        transcript: Some(out.transcript.clone()),
+        turn: out.turn,
+        failures: out.failures.clone(),
+        parent: Some(parent),
+        ..Default::default()
+    };
+    let second = execution("child");
+    let out2 = agent
+        .step(input(
+            continued(first.clone()),
+            second.clone(),
+            config.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out2.status, AgentStatus::ToolCalls);
+    let store = offload::Store::local(dir.path()).for_execution(&second);
+    let transcript = store.get_json(&out2.transcript).await.unwrap();
+    let result = transcript["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "result")
+        .unwrap();
+    let copy = protocol::OffloadPointer::from_value(&result["output"]).unwrap();
+    assert_ne!(copy.uri, big.uri);
+    assert_eq!(copy.sha256, big.sha256);
+    // The copy lies in the child's folder, so the child's tools may read it.
+    assert_eq!(store.get_json(&copy).await.unwrap()["items"][0], json!("x"));
+
+    // An execution of another state machine cannot take the transcript over.
+    let stranger = protocol::ExecutionRef {
+        id: "arn:aws:states:us-east-1:123456789012:execution:other-machine:x".into(),
+        name: "x".into(),
+    };
+    let err = agent
+        .step(input(continued(first.clone()), stranger, config))
+        .await
+        .unwrap_err();
+    assert_eq!(err.name, protocol::ErrorName::OffloadForeignPointer);
+}
+
+#[tokio::test]
 async fn the_state_stays_under_8_kib_after_300_turns_and_a_50_mb_result() {
     let dir = tempfile::tempdir().unwrap();
     // http-fetch is neither read-only nor idempotent, so every turn calls it again.

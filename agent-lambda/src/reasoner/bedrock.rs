@@ -211,6 +211,10 @@ impl Reasoner for BedrockReasoner {
                 ConverseError::ThrottlingException(t) => ReasonerError::Throttled(
                     t.message().unwrap_or("ThrottlingException").to_owned(),
                 ),
+                // A 429 whose error code the SDK does not know is throttling all the same.
+                other if service.raw().status().as_u16() == 429 => {
+                    ReasonerError::Throttled(format!("HTTP 429: {other}"))
+                }
                 other => ReasonerError::Failed(format!("Converse failed: {other}")),
             },
             other => ReasonerError::Failed(format!("Converse failed: {other}")),

@@ -16,7 +16,7 @@ pub struct OpenAiReasoner {
     base_url: String,
     model: String,
     api_key: Option<String>,
-    client: reqwest::Client,
+    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl OpenAiReasoner {
@@ -30,8 +30,15 @@ impl OpenAiReasoner {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             model: model.into(),
             api_key,
-            client: reqwest::Client::new(),
+            client: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Uses `client` (shared across steps, so connections and TLS setup are reused)
+    /// instead of building one on first use.
+    pub fn with_client(self, client: reqwest::Client) -> Self {
+        let _ = self.client.set(client);
+        self
     }
 }
 
@@ -121,7 +128,7 @@ pub fn parse_response(body: &Value) -> Result<Decision, ReasonerError> {
             let input = match function.get("arguments") {
                 Some(Value::String(text)) if text.trim().is_empty() => json!({}),
                 Some(Value::String(text)) => serde_json::from_str(text)
-                    .unwrap_or_else(|_| json!({"_unparseable_arguments": text})),
+                    .unwrap_or_else(|_| json!({ crate::tools::UNPARSEABLE_ARGUMENTS: text })),
                 Some(other) => other.clone(),
                 None => json!({}),
             };
@@ -157,6 +164,7 @@ impl Reasoner for OpenAiReasoner {
     async fn decide(&self, conversation: &Conversation<'_>) -> Result<Decision, ReasonerError> {
         let mut request = self
             .client
+            .get_or_init(reqwest::Client::new)
             .post(format!("{}/chat/completions", self.base_url))
             .json(&request_body(&self.model, conversation));
         if let Some(key) = &self.api_key {
