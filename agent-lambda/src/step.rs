@@ -256,6 +256,24 @@ impl Agent {
             }
         }
 
+        // A call the state holds no outcome for (a lost Map item, a hand-edited state)
+        // still gets an answer, so the model sees it failed and every provider's pairing
+        // of calls and results holds.
+        for call in &state.calls {
+            if transcript.result_of(&call.call_id).is_none() {
+                transcript.entries.push(Entry::Result {
+                    call_id: call.call_id.clone(),
+                    tool: call.tool.clone(),
+                    output: None,
+                    error: Some(ErrorName::Fatal.as_str().to_owned()),
+                    cause: Some("no result arrived for this call".to_owned()),
+                    cached: false,
+                    stored: None,
+                });
+                count_outcome(&mut failures, &call.tool, true);
+            }
+        }
+
         // Guards.
         if let Some((tool, count)) = failures
             .iter()

@@ -431,6 +431,51 @@ async fn the_hand_off_carries_the_transcript_into_the_next_execution() {
 }
 
 #[tokio::test]
+async fn a_call_without_an_outcome_is_answered_as_failed_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let reasoner = Scripted::new(vec![
+        calls(&[
+            ("calculator", calc_call("1 + 1")),
+            ("http-fetch", json!({"url": "https://example.com"})),
+        ]),
+        Decision::Answer(json!("done")),
+    ]);
+    let agent = local_agent(dir.path()).with_reasoner(reasoner);
+    let exec = execution("lost");
+    let out = agent
+        .step(input(
+            start("g", json!({})),
+            exec.clone(),
+            LoopConfig::default(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.route, "map");
+    // Only the calculator's outcome arrives.
+    let id = out.calls[0].call_id.clone();
+    let out = agent
+        .step(input(
+            next_state(&out, vec![ok(&id, "calculator", json!({"result": "2"}))]),
+            exec.clone(),
+            LoopConfig::default(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.status, AgentStatus::Done);
+    assert_eq!(out.failures.get("http-fetch"), Some(&1));
+    assert_eq!(out.failures.get("calculator"), None);
+    let store = offload::Store::local(dir.path()).for_execution(&exec);
+    let transcript = store.get_json(&out.transcript).await.unwrap();
+    let lost = transcript["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "result" && e["tool"] == "http-fetch")
+        .unwrap();
+    assert_eq!(lost["error"], "ToolError.Fatal");
+}
+
+#[tokio::test]
 async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_machine() {
     let dir = tempfile::tempdir().unwrap();
     let reasoner = Scripted::new(vec![calls(&[(
