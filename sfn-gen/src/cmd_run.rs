@@ -253,9 +253,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if substitutions.iter().any(|(k, _)| k == &name) {
             continue;
         }
-        let function = if name == "AgentFunctionArn" {
+        let function = if name == crate::generate::AGENT_PLACEHOLDER {
             AGENT_FUNCTION.to_owned()
-        } else if let Some(tool) = name.strip_prefix("ToolFunctionArn_") {
+        } else if let Some(tool) = name.strip_prefix(crate::generate::TOOL_PLACEHOLDER_PREFIX) {
             tool.to_owned()
         } else {
             name.clone()

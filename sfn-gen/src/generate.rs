@@ -36,9 +36,12 @@ pub const DEFINITION_LIMIT_BYTES: usize = 1_048_576;
 /// The placeholder of the agent function's ARN.
 pub const AGENT_PLACEHOLDER: &str = "AgentFunctionArn";
 
+/// The prefix of a tool function's placeholder (`ToolFunctionArn_<tool>`).
+pub const TOOL_PLACEHOLDER_PREFIX: &str = "ToolFunctionArn_";
+
 /// The placeholder of a tool function's ARN.
 pub fn tool_placeholder(tool: &str) -> String {
-    format!("ToolFunctionArn_{tool}")
+    format!("{TOOL_PLACEHOLDER_PREFIX}{tool}")
 }
 
 /// Standard or Express.

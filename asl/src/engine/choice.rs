@@ -70,7 +70,7 @@ pub fn evaluate_rule(rule: &Value, input: &Value, scope: &Scope<'_>) -> Result<b
     let Some(value) = value else {
         return Err(DataError::runtime(format!(
             "Invalid path '{variable}' : {}",
-            missing_path_explanation(variable, input)
+            missing_path_explanation(variable, input, scope)
         )));
     };
     let (name, operand) = match operator.strip_suffix("Path") {
@@ -79,7 +79,7 @@ pub fn evaluate_rule(rule: &Value, input: &Value, scope: &Scope<'_>) -> Result<b
             let resolved = select(path, input, scope).map_err(|e| match e {
                 PathError::NoResults { .. } => DataError::runtime(format!(
                     "Invalid path '{path}' : {}",
-                    missing_path_explanation(path, input)
+                    missing_path_explanation(path, input, scope)
                 )),
                 other => DataError::runtime(other.to_string()),
             })?;

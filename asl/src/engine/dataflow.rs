@@ -47,80 +47,12 @@ pub fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The Jayway-style explanation AWS gives when a definite path matches nothing:
-/// `No results for path: $['a']` when the last step is missing, `Missing property in path
-/// $['a']` when an earlier one is.
-pub fn missing_path_explanation(path: &str, input: &Value) -> String {
-    let Some(segments) = simple_segments(path) else {
-        return format!("No results for path: {path}");
-    };
-    let mut normalized = String::from("$");
-    let mut current = Some(input);
-    for (i, segment) in segments.iter().enumerate() {
-        match segment {
-            Segment::Name(name) => normalized.push_str(&format!("['{name}']")),
-            Segment::Index(index) => normalized.push_str(&format!("[{index}]")),
-        }
-        let next = current.and_then(|value| match segment {
-            Segment::Name(name) => value.get(name.as_str()),
-            Segment::Index(index) => value.get(*index),
-        });
-        if next.is_none() && i + 1 < segments.len() {
-            return format!("Missing property in path {normalized}");
-        }
-        current = next;
-    }
-    format!("No results for path: {normalized}")
-}
-
-enum Segment {
-    Name(String),
-    Index(usize),
-}
-
-/// Splits `$.a.b[0]` into segments; `None` for anything fancier.
-fn simple_segments(path: &str) -> Option<Vec<Segment>> {
-    let rest = path.strip_prefix('$')?;
-    let mut segments = Vec::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                let mut name = String::new();
-                while let Some(&n) = chars.peek() {
-                    if n == '.' || n == '[' {
-                        break;
-                    }
-                    name.push(n);
-                    chars.next();
-                }
-                if name.is_empty() || name == "*" {
-                    return None;
-                }
-                segments.push(Segment::Name(name));
-            }
-            '[' => {
-                let mut inner = String::new();
-                for n in chars.by_ref() {
-                    if n == ']' {
-                        break;
-                    }
-                    inner.push(n);
-                }
-                if let Ok(index) = inner.parse::<usize>() {
-                    segments.push(Segment::Index(index));
-                } else if let Some(name) =
-                    inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\''))
-                {
-                    segments.push(Segment::Name(name.to_owned()));
-                } else {
-                    return None;
-                }
-            }
-            _ => return None,
-        }
-    }
-    Some(segments)
+/// The Jayway-style explanation AWS gives when a definite path matches nothing
+/// (`No results for path: $['a']`, `Missing property in path $['a']`), from the JSONPath
+/// module that evaluated it.
+pub fn missing_path_explanation(path: &str, input: &Value, scope: &Scope<'_>) -> String {
+    jsonpath::not_found_message(path, input, scope)
+        .unwrap_or_else(|| format!("No results for path: {path}"))
 }
 
 /// Applies `InputPath` or `OutputPath` (`None`: `$`; `Some(Null)`: `{}`).
@@ -136,7 +68,7 @@ pub fn apply_path(
         Some(Value::String(path)) => select(path, &value, scope).map_err(|e| match e {
             PathError::NoResults { .. } => DataError::runtime(format!(
                 "Invalid path '{path}' : {}",
-                missing_path_explanation(path, &value)
+                missing_path_explanation(path, &value, scope)
             )),
             other => DataError::runtime(other.to_string()),
         }),
@@ -163,7 +95,14 @@ pub fn apply_result_path(
             jsonpath::set(input, path, result).map_err(|e| match e {
                 PathError::NoResults { .. } => DataError::runtime(format!(
                     "Invalid path '{path}' : {}",
-                    missing_path_explanation(path, &snapshot)
+                    missing_path_explanation(
+                        path,
+                        &snapshot,
+                        &Scope {
+                            context: &Value::Null,
+                            variables: &|_| None,
+                        },
+                    )
                 )),
                 other => DataError::runtime(other.to_string()),
             })

@@ -1,9 +1,9 @@
 //! The main job end to end: the generated state machine run by `sfn-gen run` with the real
-//! agent and tool binaries behind the embedded Lambda Runtime API (no mocks), on the plan in
-//! `examples/plan-calculator.json`.
+//! agent and tool binaries behind the embedded Lambda Runtime API (no mocks).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -11,39 +11,41 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-#[test]
-fn the_example_plan_runs_on_the_real_binaries() {
-    // The binaries this run serves (cargo releases its lock while tests run).
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(workspace())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "agent-lambda",
-            "-p",
-            "calculator",
-            "-p",
-            "json-query",
-            "-p",
-            "http-fetch",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the Lambda binaries failed");
-    let offload = tempfile::tempdir().unwrap();
+/// Builds the binaries the runs serve, once per test process (cargo releases its lock
+/// while tests run).
+fn build_lambdas() {
+    static BUILT: OnceLock<bool> = OnceLock::new();
+    let built = *BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        Command::new(cargo)
+            .current_dir(workspace())
+            .args(["build", "--quiet"])
+            .args([
+                "-p",
+                "agent-lambda",
+                "-p",
+                "calculator",
+                "-p",
+                "json-query",
+                "-p",
+                "http-fetch",
+            ])
+            .status()
+            .expect("cargo runs")
+            .success()
+    });
+    assert!(built, "building the Lambda binaries failed");
+}
+
+/// Runs the committed machine on the workspace's binaries; `input` is JSON or `@FILE`.
+fn run_real(input: &str, offload: &Path) -> Value {
+    build_lambdas();
     let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
         .current_dir(workspace())
         .args(["run", "statemachines/agent.asl.json", "--workspace-lambdas"])
-        .args([
-            "--input",
-            "@examples/plan-calculator.json",
-            "--format",
-            "json",
-        ])
+        .args(["--input", input, "--format", "json"])
         .arg("--offload-dir")
-        .arg(offload.path())
+        .arg(offload)
         .output()
         .expect("sfn-gen runs");
     assert!(
@@ -51,7 +53,13 @@ fn the_example_plan_runs_on_the_real_binaries() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    serde_json::from_slice(&output.stdout).expect("one JSON object")
+}
+
+#[test]
+fn the_example_plan_runs_on_the_real_binaries() {
+    let offload = tempfile::tempdir().unwrap();
+    let report = run_real("@examples/plan-calculator.json", offload.path());
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     // Checked by hand: (2 + 3) * (10 / 4) = 12.5; items priced over 5 are gear and axle.
     assert_eq!(report["output"]["answer"]["product"], "12.5");
@@ -79,24 +87,6 @@ fn the_example_plan_runs_on_the_real_binaries() {
 
 #[test]
 fn a_refused_fetch_is_caught_fed_back_and_ends_the_plan_by_name() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(workspace())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "agent-lambda",
-            "-p",
-            "calculator",
-            "-p",
-            "json-query",
-            "-p",
-            "http-fetch",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success());
     let offload = tempfile::tempdir().unwrap();
     let input = serde_json::json!({
         "goal": "read the instance metadata",
@@ -104,21 +94,7 @@ fn a_refused_fetch_is_caught_fed_back_and_ends_the_plan_by_name() {
             {"id": "meta", "tool": "http-fetch", "input": {"url": "http://169.254.169.254/latest/meta-data/"}}
         ], "answer": "{{meta.output}}"}}
     });
-    let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-        .current_dir(workspace())
-        .args([
-            "run",
-            "statemachines/agent.asl.json",
-            "--workspace-lambdas",
-            "--format",
-            "json",
-        ])
-        .args(["--input", &input.to_string()])
-        .arg("--offload-dir")
-        .arg(offload.path())
-        .output()
-        .expect("sfn-gen runs");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let report = run_real(&input.to_string(), offload.path());
     // The tool refused (a named error), the Task's Catch fed it back to the agent, and the
     // plan ended with the agent's named error: Agent, Route, Tool (caught), Agent, Route, Failed.
     assert_eq!(report["status"], "FAILED", "{report}");

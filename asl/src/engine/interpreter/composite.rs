@@ -217,7 +217,7 @@ impl Runner<'_> {
                 Some(path) => dataflow::select(path, &effective, &scope).map_err(|e| match e {
                     PathError::NoResults { .. } => DataError::runtime(format!(
                         "Invalid path '{path}' : {}",
-                        dataflow::missing_path_explanation(path, &effective)
+                        dataflow::missing_path_explanation(path, &effective, &scope)
                     )),
                     other => DataError::runtime(other.to_string()),
                 })?,
