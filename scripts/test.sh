@@ -28,6 +28,12 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 export TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+# Every corpus-reading test fails, instead of skipping, when ../shared/conformance is missing.
+export REQUIRE_CONFORMANCE_CORPUS=1
+if [ ! -d "$root/../shared/conformance/localstack-aws-recorded/cases" ]; then
+  echo "error: the AWS-recorded conformance corpus is not at ../shared/conformance/localstack-aws-recorded" >&2
+  exit 1
+fi
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 
 # --- checks --------------------------------------------------------------------------------

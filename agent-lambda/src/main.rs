@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use agent_lambda::Agent;
+use agent_lambda::reasoner::select::ReasonerConfig;
 use agent_lambda::tools::ToolSet;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use protocol::ErrorName;
 use protocol::agent::AgentStepInput;
 use serde_json::Value;
 
@@ -15,18 +17,19 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Cheap at init: no network; clients are built on first use.
     let tools = ToolSet::from_env().map_err(lambda_runtime::Error::from)?;
     let store = offload::Store::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
-    let agent = Arc::new(Agent::new(tools, store));
+    let reasoners = ReasonerConfig::from_env().map_err(lambda_runtime::Error::from)?;
+    let agent = Arc::new(Agent::new(tools, store).with_reasoner_config(reasoners));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let agent = agent.clone();
         async move {
             let input: AgentStepInput =
                 serde_json::from_value(event.payload).map_err(|e| Diagnostic {
-                    error_type: "Agent.InvalidStart".to_owned(),
+                    error_type: ErrorName::InvalidStart.as_str().to_owned(),
                     error_message: format!("the agent's input does not match AgentStepInput: {e}"),
                 })?;
             let output = agent.step(input).await.map_err(Diagnostic::from)?;
             serde_json::to_value(output).map_err(|e| Diagnostic {
-                error_type: "Agent.ReasonerError".to_owned(),
+                error_type: ErrorName::ReasonerError.as_str().to_owned(),
                 error_message: e.to_string(),
             })
         }

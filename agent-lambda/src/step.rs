@@ -18,9 +18,9 @@ use protocol::agent::{AgentStatus, AgentStepInput, AgentStepOutput};
 use protocol::call::ToolCall;
 use serde_json::Value;
 
-use crate::reasoner::bedrock::{BedrockReasoner, DEFAULT_MODEL};
-use crate::reasoner::openai::OpenAiReasoner;
-use crate::reasoner::plan::PlanReasoner;
+use protocol::agent::{HandoffRecord, LoopState};
+
+use crate::reasoner::select::{ReasonerConfig, Reasoners};
 use crate::reasoner::{Conversation, Decision, Reasoner, ReasonerError};
 use crate::tools::ToolSet;
 use crate::transcript::{Entry, Transcript};
@@ -74,27 +74,33 @@ pub struct Agent {
     store: Store,
     /// Overrides the reasoner chosen from the options (tests, embedding).
     reasoner_override: Option<Arc<dyn Reasoner>>,
-    bedrock: BedrockReasonerCache,
-    /// One HTTP client for the OpenAI-compatible reasoner, built on first use.
-    http: std::sync::OnceLock<reqwest::Client>,
+    /// The reasoners the deployment allows, and their clients.
+    reasoners: Reasoners,
     /// The transcript this process wrote last (a warm Lambda reads it back from memory).
     last_transcript: std::sync::Mutex<Option<(protocol::OffloadPointer, Transcript)>>,
     /// Characters of one result shown to a model.
     pub result_budget: usize,
 }
 
-#[derive(Default)]
-struct BedrockReasonerCache(std::sync::Mutex<BTreeMap<String, Arc<BedrockReasoner>>>);
+/// How a step's transcript was opened: the run so far, or a refused start.
+enum Opened {
+    Run {
+        transcript: Transcript,
+        turn: u32,
+        failures: BTreeMap<String, u32>,
+    },
+    Refused(String),
+}
 
 impl Agent {
-    /// An agent over `tools` storing transcripts in `store`.
+    /// An agent over `tools` storing transcripts in `store`, running plans only (see
+    /// [`Agent::with_reasoner_config`]).
     pub fn new(tools: ToolSet, store: Store) -> Self {
         Self {
             tools,
             store,
             reasoner_override: None,
-            bedrock: BedrockReasonerCache::default(),
-            http: std::sync::OnceLock::new(),
+            reasoners: Reasoners::new(ReasonerConfig::default()),
             last_transcript: std::sync::Mutex::new(None),
             result_budget: DEFAULT_RESULT_BUDGET,
         }
@@ -111,47 +117,20 @@ impl Agent {
         &self.tools
     }
 
-    /// Picks the reasoner: `options.reasoner` (or `AGENT_REASONER`): `plan` (default),
-    /// `bedrock` (`options.model` or `BEDROCK_MODEL_ID`), `openai` (`options.baseUrl` /
-    /// `OPENAI_BASE_URL`, `options.model` / `OPENAI_MODEL`, `OPENAI_API_KEY`).
+    /// Uses the deployment's reasoner configuration (usually [`ReasonerConfig::from_env`]).
+    pub fn with_reasoner_config(mut self, config: ReasonerConfig) -> Self {
+        self.reasoners = Reasoners::new(config);
+        self
+    }
+
+    /// The reasoner for a run's options, as the configuration allows.
     fn reasoner(&self, options: &Value) -> Result<Arc<dyn Reasoner>, StepError> {
-        if let Some(reasoner) = &self.reasoner_override {
-            return Ok(reasoner.clone());
-        }
-        let option = |key: &str, env: &str| -> Option<String> {
-            options
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| std::env::var(env).ok())
-        };
-        let kind = option("reasoner", "AGENT_REASONER").unwrap_or_else(|| "plan".into());
-        match kind.as_str() {
-            "plan" => Ok(Arc::new(PlanReasoner)),
-            "bedrock" => {
-                let model =
-                    option("model", "BEDROCK_MODEL_ID").unwrap_or_else(|| DEFAULT_MODEL.into());
-                let mut cache = self.bedrock.0.lock().unwrap_or_else(|e| e.into_inner());
-                let reasoner = cache
-                    .entry(model.clone())
-                    .or_insert_with(|| Arc::new(BedrockReasoner::new(model)))
-                    .clone();
-                Ok(reasoner)
-            }
-            "openai" => {
-                let base = option("baseUrl", "OPENAI_BASE_URL")
-                    .unwrap_or_else(|| "https://api.openai.com/v1".into());
-                let model = option("model", "OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into());
-                let client = self.http.get_or_init(reqwest::Client::new).clone();
-                Ok(Arc::new(
-                    OpenAiReasoner::new(base, model, std::env::var("OPENAI_API_KEY").ok())
-                        .with_client(client),
-                ))
-            }
-            other => Err(StepError::new(
-                ErrorName::InvalidStart,
-                format!("unknown reasoner `{other}`; use `plan`, `bedrock` or `openai`"),
-            )),
+        match &self.reasoner_override {
+            Some(reasoner) => Ok(reasoner.clone()),
+            None => self
+                .reasoners
+                .pick(options)
+                .map_err(|cause| StepError::new(ErrorName::InvalidStart, cause)),
         }
     }
 
@@ -174,53 +153,33 @@ impl Agent {
 
     async fn step_inner(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
         let store = self.store.for_execution(&input.execution);
+        let (mut transcript, turns, mut failures) = match self.open(&store, &input).await? {
+            Opened::Run {
+                transcript,
+                turn,
+                failures,
+            } => (transcript, turn, failures),
+            Opened::Refused(cause) => {
+                return self
+                    .finish_failed(
+                        &store,
+                        Transcript::default(),
+                        &BTreeMap::new(),
+                        0,
+                        ErrorName::InvalidStart.as_str(),
+                        &cause,
+                    )
+                    .await;
+            }
+        };
         let state = input.state;
         let config = input.config;
-        let mut transcript = match (&state.transcript, &state.parent) {
-            (Some(pointer), Some(parent)) if store.check(pointer).is_err() => {
-                // A continued execution: the transcript is the parent's. Only an execution
-                // of the same state machine may hand over, and the objects its transcript
-                // points to are copied too, so this execution's tools may read them.
-                if machine_of(parent) != machine_of(&input.execution) {
-                    return Err(StepError::new(
-                        ErrorName::OffloadForeignPointer,
-                        format!(
-                            "the parent execution `{}` is not an execution of the same state machine as `{}`; a run may only continue its own transcript",
-                            parent.id, input.execution.id
-                        ),
-                    ));
-                }
-                let parent_store = self.store.for_execution(parent);
-                let mut transcript = self.load_transcript(&parent_store, pointer).await?;
-                adopt_parent_objects(&store, &parent_store, &mut transcript).await?;
-                transcript
-            }
-            (Some(pointer), _) => self.load_transcript(&store, pointer).await?,
-            (None, _) => match &state.goal {
-                Some(goal) if !goal.trim().is_empty() => {
-                    Transcript::new(goal.clone(), state.options.clone().unwrap_or(Value::Null))
-                }
-                _ => {
-                    return self
-                        .finish_failed(
-                            &store,
-                            Transcript::default(),
-                            &state.failures,
-                            state.turn,
-                            ErrorName::InvalidStart.as_str(),
-                            "the start input needs a non-empty `goal`, e.g. {\"goal\": \"...\", \"options\": {\"reasoner\": \"plan\", \"plan\": {...}}}",
-                        )
-                        .await;
-                }
-            },
-        };
         transcript
             .execution_first_turn
             .entry(input.execution.name.clone())
-            .or_insert(state.turn);
+            .or_insert(turns);
 
         // Absorb the results of the previous calls.
-        let mut failures = state.failures.clone();
         if let Some(results) = &state.tool {
             for outcome in &results.results {
                 let failed = outcome.error.is_some();
@@ -289,13 +248,13 @@ impl Agent {
                     &store,
                     transcript,
                     &failures,
-                    state.turn,
+                    turns,
                     ErrorName::CircuitOpen.as_str(),
                     &cause,
                 )
                 .await;
         }
-        if state.turn >= config.max_turns {
+        if turns >= config.max_turns {
             let cause = format!(
                 "the run reached its limit of {} turns without an answer",
                 config.max_turns
@@ -305,28 +264,23 @@ impl Agent {
                     &store,
                     transcript,
                     &failures,
-                    state.turn,
+                    turns,
                     ErrorName::TurnLimit.as_str(),
                     &cause,
                 )
                 .await;
         }
         let first_turn = transcript.execution_first_turn[&input.execution.name];
-        if state.turn - first_turn.min(state.turn) >= config.turns_per_execution {
-            let pointer = self.save_transcript(&store, &transcript).await?;
-            return Ok(descriptor(
-                AgentStatus::Continue,
-                "continue",
-                pointer,
-                state.turn,
-                failures,
-            ));
+        if turns - first_turn.min(turns) >= config.turns_per_execution {
+            return self
+                .hand_off(&store, &input.execution, &transcript, turns, failures)
+                .await;
         }
 
         // Ask the reasoner.
         let options = transcript.options.clone();
         let reasoner = self.reasoner(&options)?;
-        let turn = state.turn + 1;
+        let turn = turns.saturating_add(1);
         for _ in 0..CONSULTATIONS_PER_STEP {
             let decision = {
                 let conversation = Conversation {
@@ -354,12 +308,12 @@ impl Agent {
                     let pointer = self.save_transcript(&store, &transcript).await?;
                     return Ok(AgentStepOutput {
                         answer: Some(answer),
-                        ..descriptor(AgentStatus::Done, "done", pointer, state.turn, failures)
+                        ..descriptor(AgentStatus::Done, "done", pointer, turns, failures)
                     });
                 }
                 Decision::Fail { error, cause } => {
                     return self
-                        .finish_failed(&store, transcript, &failures, state.turn, &error, &cause)
+                        .finish_failed(&store, transcript, &failures, turns, &error, &cause)
                         .await;
                 }
                 Decision::Calls { calls, text } => {
@@ -448,7 +402,7 @@ impl Agent {
                                     &store,
                                     transcript,
                                     &failures,
-                                    state.turn,
+                                    turns,
                                     ErrorName::InvalidCalls.as_str(),
                                     &cause,
                                 )
@@ -465,11 +419,158 @@ impl Agent {
             &store,
             transcript,
             &failures,
-            state.turn,
+            turns,
             ErrorName::InvalidCalls.as_str(),
             &cause,
         )
         .await
+    }
+
+    /// Opens the run: this execution's own transcript (a later step), a proven hand-off
+    /// from a parent execution (a continued execution's first step), or a fresh transcript
+    /// from the goal and the options the configuration allows (a start). Anything else in
+    /// a start input is the loop's own state, which a caller may not supply.
+    async fn open(
+        &self,
+        store: &ExecutionStore,
+        input: &AgentStepInput,
+    ) -> Result<Opened, StepError> {
+        let state = &input.state;
+        if let Some(pointer) = &state.transcript
+            && state.handoff.is_none()
+            && state.parent.is_none()
+            && store.check(pointer).is_ok()
+        {
+            return Ok(Opened::Run {
+                transcript: self.load_transcript(store, pointer).await?,
+                turn: state.turn,
+                failures: state.failures.clone(),
+            });
+        }
+        if let Some(record) = &state.handoff {
+            return self.open_handoff(store, input, record).await;
+        }
+        let carried = loop_fields(state);
+        if !carried.is_empty() {
+            return Ok(Opened::Refused(format!(
+                "the start input carries {}, which only the loop itself may set; a start input holds `goal` and `options`, and a continued execution is started by the agent with a hand-off record",
+                carried.join(", ")
+            )));
+        }
+        let goal = match &state.goal {
+            Some(goal) if !goal.trim().is_empty() => goal.clone(),
+            _ => {
+                return Ok(Opened::Refused(
+                    "the start input needs a non-empty `goal`, e.g. {\"goal\": \"...\", \"options\": {\"reasoner\": \"plan\", \"plan\": {...}}}".to_owned(),
+                ));
+            }
+        };
+        let options = state.options.clone().unwrap_or(Value::Null);
+        if self.reasoner_override.is_none()
+            && let Err(cause) = self.reasoners.config().choose(&options)
+        {
+            return Ok(Opened::Refused(cause));
+        }
+        Ok(Opened::Run {
+            transcript: Transcript::new(goal, options),
+            turn: 0,
+            failures: BTreeMap::new(),
+        })
+    }
+
+    /// A continued execution's first step: the parent's record must verify inside the
+    /// parent's folder, be of the same state machine, and name this execution and that
+    /// parent. The transcript, turn and failures come from the record, not the input.
+    async fn open_handoff(
+        &self,
+        store: &ExecutionStore,
+        input: &AgentStepInput,
+        record: &protocol::OffloadPointer,
+    ) -> Result<Opened, StepError> {
+        let state = &input.state;
+        let Some(parent) = &state.parent else {
+            return Ok(Opened::Refused(
+                "a hand-off needs `parent`, the execution that wrote it".to_owned(),
+            ));
+        };
+        let mut extra = loop_fields(state);
+        extra.retain(|f| *f != "`parent`");
+        if state.goal.is_some() || state.options.is_some() {
+            extra.push("`goal` or `options`");
+        }
+        if !extra.is_empty() {
+            return Ok(Opened::Refused(format!(
+                "a continued execution's input holds only `handoff` and `parent`; it also carries {}",
+                extra.join(", ")
+            )));
+        }
+        if machine_of(parent) != machine_of(&input.execution) {
+            return Ok(Opened::Refused(format!(
+                "the parent execution `{}` is not an execution of the same state machine as `{}`; a run may only continue its own transcript",
+                parent.id, input.execution.id
+            )));
+        }
+        let parent_store = self.store.for_execution(parent);
+        let record: HandoffRecord = match parent_store.get_json(record).await {
+            Ok(value) => match serde_json::from_value(value) {
+                Ok(record) => record,
+                Err(e) => {
+                    return Ok(Opened::Refused(format!(
+                        "the hand-off record is not one: {e}"
+                    )));
+                }
+            },
+            Err(e) => {
+                return Ok(Opened::Refused(format!(
+                    "the hand-off record does not verify in the parent's folder ({}): {e}",
+                    e.error_name()
+                )));
+            }
+        };
+        if record.child != input.execution.name || record.parent != *parent {
+            return Ok(Opened::Refused(format!(
+                "the hand-off record of `{}` names another execution; only the execution it names may continue the run",
+                parent.id
+            )));
+        }
+        let mut transcript = self
+            .load_transcript(&parent_store, &record.transcript)
+            .await?;
+        adopt_parent_objects(store, &parent_store, &mut transcript).await?;
+        Ok(Opened::Run {
+            transcript,
+            turn: record.turn,
+            failures: record.failures,
+        })
+    }
+
+    /// Ends this execution's part of the run: stores the transcript and a hand-off record
+    /// naming the next execution, whose name is random so no one else can claim it first.
+    async fn hand_off(
+        &self,
+        store: &ExecutionStore,
+        execution: &protocol::ExecutionRef,
+        transcript: &Transcript,
+        turn: u32,
+        failures: BTreeMap<String, u32>,
+    ) -> Result<AgentStepOutput, StepError> {
+        let pointer = self.save_transcript(store, transcript).await?;
+        let child = child_name(&execution.name, turn);
+        let record = HandoffRecord {
+            parent: execution.clone(),
+            child: child.clone(),
+            transcript: pointer.clone(),
+            turn,
+            failures: failures.clone(),
+        };
+        let record = store
+            .put_json(&serde_json::to_value(record).unwrap_or_default())
+            .await?;
+        Ok(AgentStepOutput {
+            handoff: Some(record),
+            continue_as: Some(child),
+            ..descriptor(AgentStatus::Continue, "continue", pointer, turn, failures)
+        })
     }
 
     /// Reads a transcript, from memory when this warm process wrote it last (the pointer,
@@ -636,12 +737,46 @@ fn descriptor(
         transcript,
         turn,
         failures,
+        handoff: None,
+        continue_as: None,
     }
+}
+
+/// The fields of a state that only the loop sets (the start input may not carry them).
+fn loop_fields(state: &LoopState) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    let present = [
+        ("`transcript`", state.transcript.is_some()),
+        ("`parent`", state.parent.is_some()),
+        ("`tool`", state.tool.is_some()),
+        ("`failure`", state.failure.is_some()),
+        ("`failures`", !state.failures.is_empty()),
+        ("`calls`", !state.calls.is_empty()),
+        ("`turn`", state.turn != 0),
+    ];
+    for (name, is_present) in present {
+        if is_present {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
+/// The next execution's name: the start of this one's (for lineage in the console), the
+/// turn, and 128 random bits (execution names allow 80 characters).
+fn child_name(parent: &str, turn: u32) -> String {
+    let base: String = parent
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(24)
+        .collect();
+    format!("{base}-t{turn}-{}", uuid::Uuid::new_v4().simple())
 }
 
 fn count_outcome(failures: &mut BTreeMap<String, u32>, tool: &str, failed: bool) {
     if failed {
-        *failures.entry(tool.to_owned()).or_insert(0) += 1;
+        let count = failures.entry(tool.to_owned()).or_insert(0);
+        *count = count.saturating_add(1);
     } else {
         failures.remove(tool);
     }

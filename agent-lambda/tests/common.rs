@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use agent_lambda::Agent;
+use agent_lambda::reasoner::openai::OpenAiReasoner;
 use agent_lambda::tools::ToolSet;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -61,6 +62,9 @@ pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
                             let mut response = Response::builder()
                                 .status(status)
                                 .header("content-type", "application/json");
+                            if (300..400).contains(&status) {
+                                response = response.header("location", text.clone());
+                            }
                             if status == 429 {
                                 response =
                                     response.header("x-amzn-errortype", "ThrottlingException");
@@ -77,6 +81,17 @@ pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
         }
     });
     Scripted { addr, requests }
+}
+
+/// An OpenAI-compatible reasoner at a scripted server, loopback admitted.
+pub fn local_openai(addr: SocketAddr, model: &str, key: Option<&str>) -> OpenAiReasoner {
+    OpenAiReasoner::new(format!("http://{addr}/v1"), model, key.map(str::to_owned))
+        .with_policy(loopback_allowed())
+}
+
+/// An address policy admitting 127.0.0.0/8 (the scripted servers).
+pub fn loopback_allowed() -> netguard::AddressPolicy {
+    netguard::AddressPolicy::with_allow_list(vec!["127.0.0.0/8".parse().unwrap()])
 }
 
 pub fn workspace_tools() -> ToolSet {
@@ -111,6 +126,20 @@ pub fn next_state(output: &AgentStepOutput, outcomes: Vec<ToolOutcome>) -> LoopS
         failures: output.failures.clone(),
         calls: output.calls.clone(),
         tool: Some(ToolResults { results: outcomes }),
+        ..LoopState::default()
+    }
+}
+
+/// The start input of a continued execution, as the ContinueAsNew state builds it.
+pub fn continued(output: &AgentStepOutput, parent: &ExecutionRef) -> LoopState {
+    LoopState {
+        handoff: Some(
+            output
+                .handoff
+                .clone()
+                .expect("a continue output carries a hand-off"),
+        ),
+        parent: Some(parent.clone()),
         ..LoopState::default()
     }
 }

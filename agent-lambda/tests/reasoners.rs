@@ -8,7 +8,6 @@ mod common;
 use std::sync::Arc;
 
 use agent_lambda::reasoner::bedrock::BedrockReasoner;
-use agent_lambda::reasoner::openai::OpenAiReasoner;
 use agent_lambda::{Agent, StepError};
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
 use common::*;
@@ -191,11 +190,7 @@ async fn openai_compatible_tool_calls_answers_and_errors() {
     ])
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let reasoner = OpenAiReasoner::new(
-        format!("http://{}/v1", server.addr),
-        "local-model",
-        Some("k".into()),
-    );
+    let reasoner = local_openai(server.addr, "local-model", Some("k"));
     let agent = local_agent(dir.path()).with_reasoner(Arc::new(reasoner));
     let exec = execution("openai");
     let out = agent
@@ -240,11 +235,8 @@ async fn openai_compatible_tool_calls_answers_and_errors() {
         "{\"error\": {\"message\": \"rate limited\"}}".into(),
     )])
     .await;
-    let agent = local_agent(dir.path()).with_reasoner(Arc::new(OpenAiReasoner::new(
-        format!("http://{}/v1", server.addr),
-        "m",
-        None,
-    )));
+    let agent =
+        local_agent(dir.path()).with_reasoner(Arc::new(local_openai(server.addr, "m", None)));
     let err = agent
         .step(input(
             start("g", json!({})),
@@ -256,11 +248,8 @@ async fn openai_compatible_tool_calls_answers_and_errors() {
     assert_eq!(err.name, ErrorName::ReasonerThrottled);
 
     let server = scripted_server(vec![(200, "{\"choices\": []}".into())]).await;
-    let agent = local_agent(dir.path()).with_reasoner(Arc::new(OpenAiReasoner::new(
-        format!("http://{}/v1", server.addr),
-        "m",
-        None,
-    )));
+    let agent =
+        local_agent(dir.path()).with_reasoner(Arc::new(local_openai(server.addr, "m", None)));
     let err = agent
         .step(input(
             start("g", json!({})),
@@ -281,11 +270,8 @@ async fn large_results_reach_the_model_truncated_with_a_pointer_note() {
     ])
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let agent = local_agent(dir.path()).with_reasoner(Arc::new(OpenAiReasoner::new(
-        format!("http://{}/v1", server.addr),
-        "m",
-        None,
-    )));
+    let agent =
+        local_agent(dir.path()).with_reasoner(Arc::new(local_openai(server.addr, "m", None)));
     let exec = execution("truncate");
     let out = agent
         .step(input(

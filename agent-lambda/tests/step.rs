@@ -410,15 +410,10 @@ async fn the_hand_off_carries_the_transcript_into_the_next_execution() {
     }
     assert_eq!(out.status, AgentStatus::Continue);
     assert_eq!(out.route, "continue");
-    // The new execution starts from ContinueInput: transcript, turn, failures, parent.
-    let state = protocol::agent::LoopState {
-        transcript: Some(out.transcript.clone()),
-        turn: out.turn,
-        failures: out.failures.clone(),
-        parent: Some(first.clone()),
-        ..Default::default()
-    };
-    let second = execution("second");
+    // The new execution, started with the name the agent chose, gets only the hand-off
+    // record and its parent (ContinueInput).
+    let state = continued(&out, &first);
+    let second = execution(out.continue_as.as_deref().unwrap());
     let out2 = agent
         .step(input(state, second.clone(), config))
         .await
@@ -509,17 +504,10 @@ async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_mac
         .unwrap();
     assert_eq!(out.route, "continue");
 
-    let continued = |parent: protocol::ExecutionRef| protocol::agent::LoopState {
-        transcript: Some(out.transcript.clone()),
-        turn: out.turn,
-        failures: out.failures.clone(),
-        parent: Some(parent),
-        ..Default::default()
-    };
-    let second = execution("child");
+    let second = execution(out.continue_as.as_deref().unwrap());
     let out2 = agent
         .step(input(
-            continued(first.clone()),
+            continued(&out, &first),
             second.clone(),
             config.clone(),
         ))
@@ -540,16 +528,21 @@ async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_mac
     // The copy lies in the child's folder, so the child's tools may read it.
     assert_eq!(store.get_json(&copy).await.unwrap()["items"][0], json!("x"));
 
-    // An execution of another state machine cannot take the transcript over.
+    // An execution of another state machine cannot take the transcript over, even with
+    // the name the record gives.
     let stranger = protocol::ExecutionRef {
-        id: "arn:aws:states:us-east-1:123456789012:execution:other-machine:x".into(),
-        name: "x".into(),
+        id: format!(
+            "arn:aws:states:us-east-1:123456789012:execution:other-machine:{}",
+            second.name
+        ),
+        name: second.name.clone(),
     };
-    let err = agent
-        .step(input(continued(first.clone()), stranger, config))
+    let refused = agent
+        .step(input(continued(&out, &first), stranger, config))
         .await
-        .unwrap_err();
-    assert_eq!(err.name, protocol::ErrorName::OffloadForeignPointer);
+        .unwrap();
+    assert_eq!(refused.error.as_deref(), Some("Agent.InvalidStart"));
+    assert!(refused.cause.unwrap().contains("same state machine"));
 }
 
 #[tokio::test]

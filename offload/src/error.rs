@@ -15,29 +15,35 @@ pub enum OffloadError {
         /// The folder (and bucket) it had to be in.
         expected: String,
     },
-    /// The object's size differs from the pointer's.
+    /// The object's size differs from the pointer's. The actual size is not reported: a
+    /// probe with forged pointers must not learn anything about an object it cannot read.
     #[error(
-        "object `{uri}` has {actual} bytes but its pointer says {expected}; it was changed after it was written"
+        "object `{uri}` does not have the {expected} bytes its pointer says; the pointer is forged or the object was changed after it was written"
     )]
     SizeMismatch {
         /// The pointer's location.
         uri: String,
         /// Size in the pointer.
         expected: u64,
-        /// Size found.
-        actual: u64,
     },
-    /// The object's SHA-256 differs from the pointer's.
+    /// The object's SHA-256 differs from the pointer's (the actual hash is not reported).
     #[error(
-        "object `{uri}` has SHA-256 `{actual}` but its pointer says `{expected}`; it was changed after it was written"
+        "object `{uri}` does not have the SHA-256 its pointer says; the pointer is forged or the object was changed after it was written"
     )]
     HashMismatch {
         /// The pointer's location.
         uri: String,
-        /// Hash in the pointer.
-        expected: String,
-        /// Hash found.
-        actual: String,
+    },
+    /// The object is a symbolic link, a hard link or lies outside the store's folder on
+    /// disk (local store only).
+    #[error(
+        "object `{uri}` is not a plain file of the store ({reason}); the store reads only files it wrote itself"
+    )]
+    NotPlainFile {
+        /// The pointer's location.
+        uri: String,
+        /// What it is instead.
+        reason: &'static str,
     },
     /// No object at the pointer's location.
     #[error("no object at `{uri}`; it may have expired or never been written")]
@@ -79,7 +85,9 @@ impl OffloadError {
     /// The stable error name (`errorType`) for this error.
     pub fn error_name(&self) -> ErrorName {
         match self {
-            Self::ForeignPointer { .. } => ErrorName::OffloadForeignPointer,
+            Self::ForeignPointer { .. } | Self::NotPlainFile { .. } => {
+                ErrorName::OffloadForeignPointer
+            }
             Self::SizeMismatch { .. } => ErrorName::OffloadSizeMismatch,
             Self::HashMismatch { .. } => ErrorName::OffloadHashMismatch,
             Self::NotFound { .. } => ErrorName::OffloadNotFound,

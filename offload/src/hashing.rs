@@ -64,9 +64,9 @@ pub(crate) fn stage(
     })
 }
 
-/// Hashes a file in chunks.
-pub(crate) fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
+/// Hashes an open file in chunks, from its start.
+pub(crate) fn hash_file(mut file: &std::fs::File) -> std::io::Result<(u64, String)> {
+    std::io::Seek::rewind(&mut file)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -81,23 +81,24 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, hex::encode(hasher.finalize())))
 }
 
-/// Checks a fetched file against its pointer: size first, then SHA-256.
-pub(crate) fn verify(path: &Path, pointer: &OffloadPointer) -> Result<(), OffloadError> {
-    let (size, sha256) = hash_file(path).map_err(|e| OffloadError::io(&pointer.uri, e))?;
+/// Checks an open file against its pointer (size first, then SHA-256) and rewinds it, so
+/// the bytes read next are the bytes verified.
+pub(crate) fn verify(file: &std::fs::File, pointer: &OffloadPointer) -> Result<(), OffloadError> {
+    let io = |e| OffloadError::io(&pointer.uri, e);
+    let (size, sha256) = hash_file(file).map_err(io)?;
     if size != pointer.size {
         return Err(OffloadError::SizeMismatch {
             uri: pointer.uri.clone(),
             expected: pointer.size,
-            actual: size,
         });
     }
     if !sha256.eq_ignore_ascii_case(&pointer.sha256) {
         return Err(OffloadError::HashMismatch {
             uri: pointer.uri.clone(),
-            expected: pointer.sha256.clone(),
-            actual: sha256,
         });
     }
+    let mut file = file;
+    std::io::Seek::rewind(&mut file).map_err(io)?;
     Ok(())
 }
 

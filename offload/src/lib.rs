@@ -171,17 +171,18 @@ impl Store {
     }
 }
 
-/// A fetched object: the stored file itself (local) or a downloaded copy (S3).
+/// A fetched, verified object, open and rewound: the stored file itself (local) or a
+/// downloaded copy (S3, deleted when dropped).
 enum Fetched {
-    Stored(PathBuf),
+    Stored(std::fs::File),
     Temp(tempfile::NamedTempFile),
 }
 
 impl Fetched {
-    fn path(&self) -> &std::path::Path {
+    fn file(&self) -> &std::fs::File {
         match self {
-            Self::Stored(path) => path,
-            Self::Temp(file) => file.path(),
+            Self::Stored(file) => file,
+            Self::Temp(temp) => temp.as_file(),
         }
     }
 }
@@ -272,25 +273,26 @@ impl ExecutionStore {
     async fn fetch_verified(&self, pointer: &OffloadPointer) -> Result<Fetched, OffloadError> {
         let location = self.check(pointer)?;
         let fetched = match &self.store.backend {
-            Backend::Local(local) => Fetched::Stored(local.path_of(&location, &pointer.uri)?),
+            Backend::Local(local) => Fetched::Stored(local.open(&location, &pointer.uri)?),
             Backend::S3(s3) => Fetched::Temp(s3.download(&location, &pointer.uri).await?),
         };
-        hashing::verify(fetched.path(), pointer)?;
+        hashing::verify(fetched.file(), pointer)?;
         Ok(fetched)
     }
 
     /// Reads and verifies the bytes a pointer names.
     pub async fn get_bytes(&self, pointer: &OffloadPointer) -> Result<Vec<u8>, OffloadError> {
-        let file = self.fetch_verified(pointer).await?;
-        std::fs::read(file.path()).map_err(|e| OffloadError::io(&pointer.uri, e))
+        let fetched = self.fetch_verified(pointer).await?;
+        let mut bytes = Vec::with_capacity(usize::try_from(pointer.size).unwrap_or(0));
+        std::io::Read::read_to_end(&mut fetched.file(), &mut bytes)
+            .map_err(|e| OffloadError::io(&pointer.uri, e))?;
+        Ok(bytes)
     }
 
     /// Reads, verifies and parses the JSON value a pointer names.
     pub async fn get_json(&self, pointer: &OffloadPointer) -> Result<Value, OffloadError> {
-        let file = self.fetch_verified(pointer).await?;
-        let reader = std::io::BufReader::new(
-            std::fs::File::open(file.path()).map_err(|e| OffloadError::io(&pointer.uri, e))?,
-        );
+        let fetched = self.fetch_verified(pointer).await?;
+        let reader = std::io::BufReader::new(fetched.file());
         serde_json::from_reader(reader).map_err(|e| OffloadError::NotJson {
             uri: pointer.uri.clone(),
             reason: e.to_string(),

@@ -74,6 +74,11 @@ pub struct LoopState {
     /// copied into this execution's prefix on the first step).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ExecutionRef>,
+    /// Set on a continued execution: the [`HandoffRecord`] the parent wrote into its own
+    /// folder, naming this execution. The record, not the start input, carries the
+    /// transcript, turn and failures; without it a start input that carries them is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<OffloadPointer>,
     /// Any other field is kept but ignored.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
@@ -191,6 +196,13 @@ pub struct AgentStepOutput {
     /// Consecutive failures per tool.
     #[serde(default)]
     pub failures: BTreeMap<String, u32>,
+    /// When `status` is `continue`: the [`HandoffRecord`] for the next execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<OffloadPointer>,
+    /// When `status` is `continue`: the name the next execution must be started with (the
+    /// record names it; it is random, so no one else can claim the hand-off first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_as: Option<String>,
 }
 
 impl AgentStepOutput {
@@ -200,15 +212,32 @@ impl AgentStepOutput {
     }
 }
 
-/// The input of a continued execution (continue-as-new): only pointers and counters.
+/// The input of a continued execution (continue-as-new), started with the name
+/// [`AgentStepOutput::continue_as`]: the parent and its hand-off record, nothing else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ContinueInput {
-    /// The transcript of the execution that handed off.
+    /// The [`HandoffRecord`] in the parent's folder.
+    pub handoff: OffloadPointer,
+    /// The execution that handed off.
+    pub parent: ExecutionRef,
+}
+
+/// What a parent execution hands to the execution it starts: written by the agent into the
+/// parent's own folder (which only the deployment's functions can write), read back by the
+/// child's first step, which checks that it names the child and the parent. This is the
+/// proof of a hand-off: a caller who can start executions cannot forge one, because the
+/// pointer must verify inside the parent's folder and the record must name the caller's
+/// execution, whose name the parent chose at random.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HandoffRecord {
+    /// The execution that handed off.
+    pub parent: ExecutionRef,
+    /// The name of the execution that may continue (the parent's `continue_as`).
+    pub child: String,
+    /// The transcript so far (in the parent's folder).
     pub transcript: OffloadPointer,
     /// Turns taken so far.
     pub turn: u32,
     /// Consecutive failures per tool.
     pub failures: BTreeMap<String, u32>,
-    /// The execution that handed off.
-    pub parent: ExecutionRef,
 }

@@ -32,8 +32,12 @@ pub struct ExecutionRef {
 impl ExecutionRef {
     /// The store folder of this execution, relative to the store prefix:
     /// `<state machine name>/<execution name>` taken from the ARN
-    /// (`arn:aws:states:<region>:<account>:execution:<sm>:<name>`, or the
-    /// `express` form). Falls back to `name` when the id is not an execution ARN.
+    /// (`arn:aws:states:<region>:<account>:execution:<sm>:<name>`), or
+    /// `<sm>/<name>/<id>` for the Express form (`...:express:<sm>:<name>:<id>`), whose
+    /// names are not unique. Falls back to `name` when the id is not an execution ARN.
+    ///
+    /// Standard names can be reused 90 days after an execution closes; the deployed offload
+    /// bucket expires objects after 14 days (`cdk/`), so a reused name finds an empty folder.
     ///
     /// Only characters safe in S3 keys and file names survive; others become `_`.
     pub fn store_segment(&self) -> String {
@@ -42,7 +46,9 @@ impl ExecutionRef {
             .iter()
             .position(|p| *p == "execution" || *p == "express")
         {
-            Some(i) if parts.len() >= i + 3 => format!("{}/{}", parts[i + 1], parts[i + 2]),
+            // Standard: `execution:<machine>:<name>`. Express: `express:<machine>:<name>:<id>`;
+            // same-named Express executions run concurrently, so the id is part of the folder.
+            Some(i) if parts.len() >= i + 3 => parts[i + 1..].join("/"),
             _ => self.name.clone(),
         };
         segment
@@ -96,11 +102,23 @@ mod tests {
             id: "arn:aws:states:us-east-1:111111111111:express:Agent:run-2:abc".into(),
             name: "run-2".into(),
         };
-        assert_eq!(express.store_segment(), "Agent/run-2");
+        assert_eq!(express.store_segment(), "Agent/run-2/abc");
         let odd = ExecutionRef {
             id: "not-an-arn".into(),
             name: "../../etc".into(),
         };
         assert_eq!(odd.store_segment(), "__/__/etc");
+    }
+
+    #[test]
+    fn same_named_express_executions_get_separate_folders() {
+        let run = |id: &str| ExecutionRef {
+            id: format!("arn:aws:states:us-east-1:111111111111:express:Agent:same:{id}"),
+            name: "same".into(),
+        };
+        let (a, b) = (run("0f1e"), run("9a8b"));
+        assert_ne!(a.store_segment(), b.store_segment());
+        // Neither folder lies inside the other.
+        assert!(!format!("{}/", a.store_segment()).starts_with(&format!("{}/", b.store_segment())));
     }
 }

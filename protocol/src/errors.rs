@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// | `ToolError.Retryable` | a transient failure (connection reset, HTTP 429/5xx, throttling) | retries with backoff, then catches |
 /// | `ToolError.Timeout` | the tool's own deadline passed | retries once (if declared), then catches |
 /// | `ToolError.Fatal` | anything else the tool cannot recover from | catches it |
+/// | `ToolError.LimitExceeded` | the call would pass a resource bound (nodes visited, result size, memory); the message names the bound | catches it: the model can narrow its call |
 /// | `Offload.SizeMismatch` | an offloaded object's size differs from its pointer | catches it |
 /// | `Offload.HashMismatch` | an offloaded object's SHA-256 differs from its pointer | catches it |
 /// | `Offload.ForeignPointer` | a pointer names an object outside the current execution's prefix | catches it |
@@ -42,6 +43,9 @@ pub enum ErrorName {
     /// `ToolError.Fatal`
     #[serde(rename = "ToolError.Fatal")]
     Fatal,
+    /// `ToolError.LimitExceeded`
+    #[serde(rename = "ToolError.LimitExceeded")]
+    LimitExceeded,
     /// `Offload.SizeMismatch`
     #[serde(rename = "Offload.SizeMismatch")]
     OffloadSizeMismatch,
@@ -88,11 +92,12 @@ pub enum ErrorName {
 
 impl ErrorName {
     /// Every name, in documentation order.
-    pub const ALL: [ErrorName; 18] = [
+    pub const ALL: [ErrorName; 19] = [
         Self::InvalidInput,
         Self::Retryable,
         Self::Timeout,
         Self::Fatal,
+        Self::LimitExceeded,
         Self::OffloadSizeMismatch,
         Self::OffloadHashMismatch,
         Self::OffloadForeignPointer,
@@ -116,6 +121,7 @@ impl ErrorName {
             Self::Retryable => "ToolError.Retryable",
             Self::Timeout => "ToolError.Timeout",
             Self::Fatal => "ToolError.Fatal",
+            Self::LimitExceeded => "ToolError.LimitExceeded",
             Self::OffloadSizeMismatch => "Offload.SizeMismatch",
             Self::OffloadHashMismatch => "Offload.HashMismatch",
             Self::OffloadForeignPointer => "Offload.ForeignPointer",

@@ -475,14 +475,13 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: b
         "ContinueAsNew".into(),
         json!({
             "Type": "Task",
-            "Comment": mark("continue-as-new: a fresh execution carries on, well before the 25,000-event history limit"),
+            "Comment": mark("continue-as-new: a fresh execution, named by the agent's hand-off record, carries on well before the 25,000-event history limit"),
             "Resource": "arn:aws:states:::states:startExecution",
             "Parameters": {
                 "StateMachineArn.$": "$$.StateMachine.Id",
+                "Name.$": "$.continue_as",
                 "Input": {
-                    "transcript.$": "$.transcript",
-                    "turn.$": "$.turn",
-                    "failures.$": "$.failures",
+                    "handoff.$": "$.handoff",
                     "parent": execution_ref_jsonpath(),
                     "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"
                 }
@@ -672,11 +671,12 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bo
         "ContinueAsNew".into(),
         json!({
             "Type": "Task",
-            "Comment": mark("continue-as-new: a fresh execution carries on, well before the 25,000-event history limit"),
+            "Comment": mark("continue-as-new: a fresh execution, named by the agent's hand-off record, carries on well before the 25,000-event history limit"),
             "Resource": "arn:aws:states:::states:startExecution",
             "Arguments": {
                 "StateMachineArn": "{% $states.context.StateMachine.Id %}",
-                "Input": format!("{{% {{'transcript': $states.input.transcript, 'turn': $states.input.turn, 'failures': $states.input.failures, 'parent': {execution}, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID': $states.context.Execution.Id}} %}}")
+                "Name": "{% $states.input.continue_as %}",
+                "Input": format!("{{% {{'handoff': $states.input.handoff, 'parent': {execution}, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID': $states.context.Execution.Id}} %}}")
             },
             "Output": "{% {'continuedAs': $states.result.ExecutionArn} %}",
             "Retry": [{"ErrorEquals": ["StepFunctions.SdkClientException", "StepFunctions.ThrottlingException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0}],

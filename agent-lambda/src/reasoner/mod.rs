@@ -9,6 +9,7 @@
 pub mod bedrock;
 pub mod openai;
 pub mod plan;
+pub mod select;
 
 use serde_json::Value;
 

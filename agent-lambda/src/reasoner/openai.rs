@@ -4,7 +4,17 @@
 //! `finish_reason` `tool_calls` gives calls, `stop` the answer, `length` the calls made so
 //! far or else `Agent.ReasonerError`, `content_filter` ends the run with `Agent.Refused`;
 //! HTTP 429 is `Agent.ReasonerThrottled`.
+//!
+//! The endpoint is the deployment's (see [`super::select`]); the client connects only to
+//! addresses the [`AddressPolicy`] admits (public ones, unless `OPENAI_ALLOW` re-admits a
+//! block for a local model server), follows no redirect, and never copies a response body
+//! into an error: causes end up in the execution's history, visible to whoever can read it,
+//! so a body is logged (truncated) to the function's own log instead.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use netguard::AddressPolicy;
 use serde_json::{Value, json};
 
 use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError, system_prompt};
@@ -17,6 +27,54 @@ pub struct OpenAiReasoner {
     model: String,
     api_key: Option<String>,
     client: std::sync::OnceLock<reqwest::Client>,
+    policy: AddressPolicy,
+}
+
+/// Resolves names for the reasoner's client and refuses any that reach an address the
+/// policy does not admit (every address of the name must pass, as in `http-fetch`).
+struct GuardedResolver(AddressPolicy);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            for addr in &addrs {
+                if let Err(reason) = policy.check(addr.ip()) {
+                    return Err(format!(
+                        "the model endpoint `{host}` resolves to {}, a {reason} address; set OPENAI_ALLOW to admit it (a local model server)",
+                        addr.ip()
+                    )
+                    .into());
+                }
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// An HTTP client for model endpoints: names resolved through the address policy, no
+/// redirects, no proxy from the environment (a proxy would resolve the name unchecked).
+pub fn guarded_client(policy: AddressPolicy) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver(policy)))
+        .no_proxy()
+        .build()
+        .map_err(|e| format!("cannot build the model endpoint's HTTP client: {e}"))
+}
+
+/// Largest part of a failed response's body written to the function's log.
+const LOGGED_BODY_BYTES: usize = 1_024;
+
+fn log_body(status: reqwest::StatusCode, text: &str) {
+    let mut cut = text.len().min(LOGGED_BODY_BYTES);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    tracing::warn!(%status, body = &text[..cut], "model endpoint answered with an error");
 }
 
 impl OpenAiReasoner {
@@ -31,7 +89,39 @@ impl OpenAiReasoner {
             model: model.into(),
             api_key,
             client: std::sync::OnceLock::new(),
+            policy: AddressPolicy::default(),
         }
+    }
+
+    /// Checks an endpoint given as an IP address against `policy` (names are checked when
+    /// the client resolves them); the default refuses every non-public address.
+    pub fn with_policy(mut self, policy: AddressPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// `Err` when the endpoint's host is an IP address the policy refuses.
+    fn check_literal_host(&self) -> Result<(), ReasonerError> {
+        let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
+            ReasonerError::Failed(format!(
+                "the model endpoint `{}` is not a URL: {e}; fix OPENAI_BASE_URL",
+                self.base_url
+            ))
+        })?;
+        let host = url.host_str().unwrap_or_default();
+        let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        else {
+            return Ok(());
+        };
+        self.policy.check(ip).map_err(|reason| {
+            ReasonerError::Failed(format!(
+                "the model endpoint `{}` is a {reason} address; set OPENAI_ALLOW to admit it (a local model server)",
+                self.base_url
+            ))
+        })
     }
 
     /// Uses `client` (shared across steps, so connections and TLS setup are reused)
@@ -162,31 +252,55 @@ pub fn parse_response(body: &Value) -> Result<Decision, ReasonerError> {
 #[async_trait::async_trait]
 impl Reasoner for OpenAiReasoner {
     async fn decide(&self, conversation: &Conversation<'_>) -> Result<Decision, ReasonerError> {
+        self.check_literal_host()?;
         let mut request = self
             .client
-            .get_or_init(reqwest::Client::new)
+            .get_or_init(|| guarded_client(self.policy.clone()).unwrap_or_default())
             .post(format!("{}/chat/completions", self.base_url))
             .json(&request_body(&self.model, conversation));
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ReasonerError::Failed(format!("cannot reach {}: {e}", self.base_url)))?;
+        let response = request.send().await.map_err(|e| {
+            // The innermost cause says what happened (a refused address, a refused connection).
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                reason = inner.to_string();
+                source = inner.source();
+            }
+            ReasonerError::Failed(format!(
+                "cannot reach the model endpoint {}: {reason}",
+                self.base_url
+            ))
+        })?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| ReasonerError::Failed(format!("cannot read the response: {e}")))?;
+        if status.is_redirection() {
+            return Err(ReasonerError::Failed(format!(
+                "the model endpoint answered {status} (a redirect, which is not followed); set OPENAI_BASE_URL to the final URL"
+            )));
+        }
+        let text = response.text().await.map_err(|e| {
+            ReasonerError::Failed(format!("cannot read the model endpoint's response: {e}"))
+        })?;
         if status.as_u16() == 429 {
-            return Err(ReasonerError::Throttled(text));
+            log_body(status, &text);
+            return Err(ReasonerError::Throttled(format!(
+                "the model endpoint answered {status}"
+            )));
         }
         if !status.is_success() {
-            return Err(ReasonerError::Failed(format!("HTTP {status}: {text}")));
+            log_body(status, &text);
+            return Err(ReasonerError::Failed(format!(
+                "the model endpoint answered {status}; its body ({} bytes) is in the agent function's log",
+                text.len()
+            )));
         }
         let body: Value = serde_json::from_str(&text).map_err(|e| {
-            ReasonerError::Failed(format!("the response is not JSON ({e}): {text}"))
+            log_body(status, &text);
+            ReasonerError::Failed(format!(
+                "the model endpoint's response is not JSON ({e}); its body is in the agent function's log"
+            ))
         })?;
         parse_response(&body)
     }

@@ -218,6 +218,11 @@ fn corpus_cases_run_through_the_cli_interface() {
     let cases = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/conformance/localstack-aws-recorded/cases");
     if !cases.is_dir() {
+        assert!(
+            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
+            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
+            cases.display()
+        );
         println!("SKIPPED: no conformance corpus at {}", cases.display());
         return;
     }

@@ -171,6 +171,9 @@ fn continue_as_new_hands_off_to_a_fresh_execution() {
         let definition = machine(language);
         let mut handoff = agent_step("continue", json!([]), 1);
         handoff["return"]["status"] = json!("continue");
+        handoff["return"]["continue_as"] = json!("run-t1-0123456789abcdef");
+        handoff["return"]["handoff"] =
+            json!({"$offload": "file:h.json", "size": 2, "sha256": "00"});
         let mocks = json!({"lambda": {
             "agent-lambda": {"sequence": [
                 agent_step("call:calculator", json!([call("c1", "calculator")]), 1),
@@ -184,6 +187,11 @@ fn continue_as_new_hands_off_to_a_fresh_execution() {
         assert_eq!(report["output"]["answer"], "42");
         let executions = report["executions"].as_array().expect("two executions");
         assert_eq!(executions.len(), 2);
+        // The fresh execution has the name the agent's hand-off record gives.
+        assert_eq!(
+            executions[1]["name"], "run-t1-0123456789abcdef",
+            "{language}"
+        );
         // First: Agent, Route, Tool, Agent, Route, ContinueAsNew, HandedOff. Then the
         // fresh execution: Agent, Route, Done.
         assert_eq!(executions[0]["transitions"], 7, "{language}: {report}");

@@ -39,10 +39,17 @@ fn build_lambdas() {
 
 /// Runs the committed machine on the workspace's binaries; `input` is JSON or `@FILE`.
 fn run_real(input: &str, offload: &Path) -> Value {
+    run_machine_real(Path::new("statemachines/agent.asl.json"), input, offload)
+}
+
+/// Runs `machine` on the workspace's binaries.
+fn run_machine_real(machine: &Path, input: &str, offload: &Path) -> Value {
     build_lambdas();
     let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
         .current_dir(workspace())
-        .args(["run", "statemachines/agent.asl.json", "--workspace-lambdas"])
+        .arg("run")
+        .arg(machine)
+        .arg("--workspace-lambdas")
         .args(["--input", input, "--format", "json"])
         .arg("--offload-dir")
         .arg(offload)
@@ -105,4 +112,44 @@ fn a_refused_fetch_is_caught_fed_back_and_ends_the_plan_by_name() {
         "{cause}"
     );
     assert_eq!(report["transitions"], 6, "{report}");
+}
+
+#[test]
+fn a_long_run_continues_through_the_agents_hand_off_record_on_the_real_binaries() {
+    for language in ["jsonpath", "jsonata"] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("sfn-gen.json");
+        std::fs::write(&config, r#"{"turnsPerExecution": 1}"#).unwrap();
+        let machine = dir.path().join("agent.asl.json");
+        let status = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
+            .current_dir(workspace())
+            .args(["generate", "--query-language", language, "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&machine)
+            .output()
+            .expect("sfn-gen generates");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let offload = tempfile::tempdir().unwrap();
+        let report = run_machine_real(&machine, "@examples/plan-calculator.json", offload.path());
+        assert_eq!(report["status"], "SUCCEEDED", "{language}: {report}");
+        assert_eq!(report["output"]["answer"]["product"], "12.5", "{language}");
+        // Two tool turns, one per execution, then the answer in a third execution, each
+        // started with the name its parent's record gives.
+        let executions = report["executions"].as_array().unwrap();
+        assert_eq!(executions.len(), 3, "{language}: {report}");
+        for pair in executions.windows(2) {
+            let parent = pair[0]["name"].as_str().unwrap();
+            let child = pair[1]["name"].as_str().unwrap();
+            assert!(
+                child.starts_with(&parent[..parent.len().min(24)]),
+                "{parent} -> {child}"
+            );
+            assert!(child.len() > 32 && child.len() <= 80, "{child}");
+        }
+    }
 }

@@ -1,15 +1,35 @@
-//! Which addresses `http-fetch` may connect to (SSRF protection).
+//! Which addresses our outbound HTTP clients (`http-fetch`, the model reasoners) may connect to (SSRF protection).
 //!
 //! By default every address that is not globally routable is refused: loopback,
 //! link-local (169.254.0.0/16, including the instance metadata endpoint 169.254.169.254,
 //! and fe80::/10), private (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT
 //! (100.64/10), "this network" (0/8, ::), multicast, broadcast, reserved and documentation
-//! ranges, and IPv6 forms that embed an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
-//! IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`), which are judged by that IPv4 address.
-//! Ranges: IANA special-purpose address registries (RFC 6890 and updates).
+//! ranges. Ranges: IANA special-purpose address registries (RFC 6890 and updates).
+//!
+//! IPv6 forms that embed an IPv4 address are judged by that IPv4 address (an address that
+//! embeds 169.254.169.254 is refused as link-local), whatever the IPv6 prefix:
+//!
+//! | form | prefix | where the IPv4 address is |
+//! | --- | --- | --- |
+//! | IPv4-mapped | `::ffff:0:0/96` | bits 96-127 |
+//! | IPv4-translated (SIIT, RFC 2765 / 6052) | `::ffff:0:0:0/96` | bits 96-127 |
+//! | IPv4-compatible (deprecated; refused even when the IPv4 address is public) | `::/96` | bits 96-127 |
+//! | NAT64 well-known prefix (RFC 6052) | `64:ff9b::/96` | bits 96-127 |
+//! | 6to4 (RFC 3056) | `2002::/16` | bits 16-47 |
+//! | Teredo (RFC 4380) | `2001::/32` | server: bits 32-63; client: bits 96-127 inverted (XOR `0xffffffff`); **both** are judged |
+//! | ISATAP (RFC 5214) | any `/64` with the interface identifier `0:5efe` or `200:5efe` | bits 96-127 |
+//!
+//! The local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215) is refused outright: the operator
+//! picks the translator's prefix length inside it, so where (and whether) an IPv4 address is
+//! embedded cannot be known from the address alone, and the block is not globally reachable
+//! anyway. NAT64 network-specific prefixes and 6rd prefixes are operator-chosen and cannot
+//! be recognised either; a deployment that uses them must not route them to internal
+//! networks (or must refuse them at the network layer).
 //!
 //! An allow-list (`HTTP_FETCH_ALLOW`, comma-separated CIDRs such as `127.0.0.1/32,::1/128`)
-//! re-admits specific ranges, for tests against a local server.
+//! re-admits specific ranges, for tests against a local server. The allow-list is matched
+//! against the address as resolved (an allow-listed `127.0.0.1/32` does not admit
+//! `::ffff:127.0.0.1`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -141,20 +161,51 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         .map(|(_, _, reason)| *reason)
 }
 
-fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+/// The IPv4 addresses an IPv6 address embeds (see the module docs for the forms).
+fn embedded_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
     let bits = u128::from(ip);
     let seg = ip.segments();
-    // Forms that embed an IPv4 address are judged by it.
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return v4_reason(v4).or(None);
+    let low32 = Ipv4Addr::from((bits & 0xffff_ffff) as u32);
+    let mut found = Vec::new();
+    // IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated (SIIT) `::ffff:0:a.b.c.d`, and the
+    // NAT64 well-known prefix `64:ff9b::a.b.c.d`.
+    if seg[0..6] == [0, 0, 0, 0, 0, 0xffff]
+        || seg[0..6] == [0, 0, 0, 0, 0xffff, 0]
+        || seg[0..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+    {
+        found.push(low32);
     }
+    // IPv4-compatible `::a.b.c.d` (deprecated); `::` and `::1` are judged as themselves.
     if seg[0..6] == [0, 0, 0, 0, 0, 0] && bits > 1 {
-        // IPv4-compatible ::a.b.c.d (deprecated); judge the embedded address.
-        return v4_reason(Ipv4Addr::from((bits & 0xffff_ffff) as u32))
-            .or(Some("IPv4-compatible IPv6 (::/96)"));
+        found.push(low32);
     }
-    if seg[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return v4_reason(Ipv4Addr::from((bits & 0xffff_ffff) as u32));
+    // 6to4 `2002:aabb:ccdd::/48`.
+    if seg[0] == 0x2002 {
+        found.push(Ipv4Addr::from(((bits >> 80) & 0xffff_ffff) as u32));
+    }
+    // Teredo `2001:0:<server>:<flags>:<port>:<client XOR ffffffff>`.
+    if seg[0] == 0x2001 && seg[1] == 0 {
+        found.push(Ipv4Addr::from(((bits >> 64) & 0xffff_ffff) as u32));
+        found.push(Ipv4Addr::from(!((bits & 0xffff_ffff) as u32)));
+    }
+    // ISATAP interface identifier `0:5efe:a.b.c.d` / `200:5efe:a.b.c.d` (the u and g bits
+    // of the first octet may be set).
+    if seg[4] & 0xfcff == 0 && seg[5] == 0x5efe {
+        found.push(low32);
+    }
+    found
+}
+
+fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+    let bits = u128::from(ip);
+    // Forms that embed an IPv4 address are judged by it: every embedded address must pass.
+    if let Some(reason) = embedded_v4(ip).into_iter().find_map(v4_reason) {
+        return Some(reason);
+    }
+    let seg = ip.segments();
+    if seg[0..6] == [0, 0, 0, 0, 0, 0] && bits > 1 {
+        // Deprecated and never routed, even when the embedded address is public.
+        return Some("IPv4-compatible IPv6 (::/96)");
     }
     if ip.is_unspecified() {
         return Some("unspecified (::)");
@@ -162,13 +213,19 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     if ip.is_loopback() {
         return Some("loopback (::1)");
     }
-    let prefixes: [(u128, u32, &'static str); 6] = [
+    let prefixes: [(u128, u32, &'static str); 8] = [
         (0xfc00 << 112, 7, "unique local (fc00::/7)"),
         (0xfe80 << 112, 10, "link-local (fe80::/10)"),
         (0xfec0 << 112, 10, "site-local (fec0::/10)"),
         (0xff00 << 112, 8, "multicast (ff00::/8)"),
         (0x2001_0db8 << 96, 32, "documentation (2001:db8::/32)"),
+        (0x3fff << 112, 20, "documentation (3fff::/20)"),
         (0x0100 << 112, 64, "discard-only (100::/64)"),
+        (
+            0x0064_ff9b_0001 << 80,
+            48,
+            "local-use NAT64 (64:ff9b:1::/48), which may embed any IPv4 address",
+        ),
     ];
     prefixes
         .iter()
@@ -236,6 +293,60 @@ mod tests {
         ] {
             assert!(!refused(ip), "{ip} must pass");
         }
+    }
+
+    /// 169.254.169.254 is `a9fe:a9fe`; Teredo stores the client inverted (`5601:5601`).
+    #[test]
+    fn every_ipv6_embedding_of_the_metadata_address_is_refused() {
+        let metadata = "link-local, including instance metadata (169.254.0.0/16)";
+        for ip in [
+            "::ffff:169.254.169.254",        // IPv4-mapped
+            "::ffff:0:169.254.169.254",      // IPv4-translated (SIIT)
+            "::ffff:0:a9fe:a9fe",            // the same, in hex
+            "64:ff9b::169.254.169.254",      // NAT64 well-known prefix
+            "2002:a9fe:a9fe::1",             // 6to4
+            "2002:a9fe:a9fe:1234:5678::",    // 6to4, any subnet and host
+            "2001:0:808:808::5601:5601",     // Teredo client (public server 8.8.8.8)
+            "2001:0:a9fe:a9fe::f7f7:f7f7",   // Teredo server (public client 8.8.8.8)
+            "2606:4700::5efe:a9fe:a9fe",     // ISATAP
+            "2606:4700::200:5efe:a9fe:a9fe", // ISATAP, universal
+        ] {
+            let addr: Ipv6Addr = ip.parse().unwrap();
+            assert_eq!(
+                AddressPolicy::default().check(IpAddr::V6(addr)),
+                Err(metadata),
+                "{ip}"
+            );
+        }
+        // Local-use NAT64: refused whatever it embeds (the /96 and the /48 embedding of the
+        // metadata address, and a public one).
+        for ip in [
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b:1:a9fe:a9:fe00::",
+            "64:ff9b:1::808:808",
+        ] {
+            let reason = AddressPolicy::default().check(ip.parse().unwrap());
+            assert!(
+                reason.is_err_and(|r| r.contains("64:ff9b:1::/48")),
+                "{ip}: {reason:?}"
+            );
+        }
+        // The IPv4-compatible form is refused even when what it embeds is public.
+        assert!(refused("::8.8.8.8"));
+    }
+
+    #[test]
+    fn embedding_forms_of_a_public_address_pass() {
+        for ip in [
+            "::ffff:0:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+            "2001:0:808:808::f7f7:f7f7",
+            "2606:4700::5efe:808:808",
+        ] {
+            assert!(!refused(ip), "{ip} must pass");
+        }
+        assert!(refused("3fff::1"), "documentation (RFC 9637)");
     }
 
     #[test]
