@@ -214,6 +214,11 @@ fn run_isolated(case: Value) -> Result<(), String> {
 fn recorded_aws_executions() {
     let dir = corpus_dir().join("cases");
     if !dir.is_dir() {
+        assert!(
+            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
+            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
+            dir.display()
+        );
         println!(
             "SKIPPED: the conformance corpus is not at {} (it lives beside the repository in ../shared/conformance)",
             dir.display()

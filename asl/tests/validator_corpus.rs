@@ -64,6 +64,11 @@ fn machine_type(case: &Value) -> MachineType {
 fn validator_matches_aws_on_recorded_corpus() {
     let dir = corpus_dir();
     if !dir.is_dir() {
+        assert!(
+            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
+            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
+            dir.display()
+        );
         println!(
             "validator corpus test skipped: {} not found (the AWS-recorded corpus is not checked \
              out next to this repository)",

@@ -14,10 +14,33 @@ use crate::value::{Env, Flags, Func, PArg, Val, append, child, deep_equal, strin
 /// Code of the error raised when evaluation nests deeper than the evaluator's limit.
 pub(crate) const DEPTH_CODE: &str = "U1001";
 
+/// The budget of one evaluation, so that no expression (written by a user, or reached
+/// from execution input) can take the engine's memory or time: evaluation steps (every
+/// node of the tree evaluated, function bodies included) and the size of any one string
+/// built. 10 million steps take a few seconds at most; 16 MiB is 64 times the 256 KiB a
+/// state's output may hold, so only runaway expressions meet it.
+pub const MAX_EVALUATION_STEPS: u64 = 10_000_000;
+/// See [`MAX_EVALUATION_STEPS`].
+pub const MAX_STRING_BYTES: usize = 16 << 20;
+/// The code of the error raised when an evaluation passes its budget.
+pub const BUDGET_CODE: &str = "U1003";
+
+/// The error for a string that would pass [`MAX_STRING_BYTES`].
+pub(crate) fn string_too_long(position: usize, what: &str) -> crate::JsonataError {
+    err(
+        BUDGET_CODE,
+        position,
+        &format!(
+            "{what} would build a string longer than {MAX_STRING_BYTES} bytes, the evaluation budget; the expression is running away"
+        ),
+    )
+}
+
 /// Evaluation state shared by one `evaluate` call.
 pub(crate) struct Evaluator {
     depth: Cell<usize>,
     max_depth: usize,
+    steps: Cell<u64>,
     /// The evaluation's start time in milliseconds (`$now()`, `$millis()`).
     pub now_millis: i64,
 }
@@ -41,6 +64,7 @@ impl Evaluator {
         Evaluator {
             depth: Cell::new(0),
             max_depth,
+            steps: Cell::new(0),
             now_millis,
         }
     }
@@ -54,6 +78,17 @@ impl Evaluator {
                 "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
             ));
         }
+        let steps = self.steps.get() + 1;
+        if steps > MAX_EVALUATION_STEPS {
+            return Err(err(
+                BUDGET_CODE,
+                e.pos,
+                &format!(
+                    "The evaluation took more than {MAX_EVALUATION_STEPS} steps, its budget; the expression is running away (an unbounded recursion or a very large loop)"
+                ),
+            ));
+        }
+        self.steps.set(steps);
         self.depth.set(self.depth.get() + 1);
         let _guard = DepthGuard(&self.depth);
         let mut result = self.eval_kind(e, input, env)?;
@@ -591,7 +626,11 @@ impl Evaluator {
                         Some(v) => functions::to_string(v),
                     }
                 };
-                Ok(Some(Val::str(&format!("{}{}", s(&lv)?, s(&rv)?))))
+                let (l, r) = (s(&lv)?, s(&rv)?);
+                if l.len() + r.len() > MAX_STRING_BYTES {
+                    return Err(string_too_long(e.pos, "`&`"));
+                }
+                Ok(Some(Val::str(&format!("{l}{r}"))))
             }
             BinOp::Range => {
                 let int = |v: &Option<Val>, code: &str, side: &str| -> Res<Option<i64>> {

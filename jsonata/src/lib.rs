@@ -18,6 +18,7 @@ mod lexer;
 mod parser;
 mod value;
 
+pub use parser::{MAX_NESTING, NESTING_CODE};
 use serde_json::{Map, Value};
 
 use crate::value::{Flags, Val, child};

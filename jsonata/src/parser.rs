@@ -7,10 +7,25 @@ use crate::ast::{BinOp, Expr, Kind};
 use crate::errors::{Res, err};
 use crate::lexer::{Tok, Token, tokenize};
 
+/// How deeply an expression may nest: parentheses, unary minus, operands of operator chains
+/// (`1 + 1 + ...` builds a tree as deep as it is long), blocks, calls and paths all count.
+/// Every later stage (processing, evaluation, dropping the tree) recurses over the tree, so
+/// this bound keeps them all within a 2 MiB thread stack in a debug build. Real expressions
+/// stay far below it; a longer one reads better split with variables (`$x := ...;`).
+pub const MAX_NESTING: usize = 100;
+
+/// The code of the nesting error (the reference implementation has none: its parser is
+/// bounded only by the JavaScript stack).
+pub const NESTING_CODE: &str = "U1002";
+
 /// Parses `src` into a processed syntax tree.
 pub(crate) fn parse(src: &str) -> Res<Expr> {
     let tokens = tokenize(src)?;
-    let mut p = Parser { tokens, at: 0 };
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let raw = p.expression(0)?;
     if p.peek().tok != Tok::End {
         let t = p.peek().clone();
@@ -26,6 +41,9 @@ pub(crate) fn parse(src: &str) -> Res<Expr> {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Nesting of the tree being built: sub-expressions being parsed plus the operator
+    /// applications of each one's chain so far.
+    depth: usize,
 }
 
 fn describe(t: &Tok) -> String {
@@ -99,13 +117,33 @@ impl Parser {
     }
 
     fn expression(&mut self, rbp: u8) -> Res<Expr> {
+        self.deeper()?;
         let t = self.next();
         let mut left = self.nud(t)?;
+        let mut chain = 0;
         while rbp < lbp(&self.peek().tok) {
+            self.deeper()?;
+            chain += 1;
             let t = self.next();
             left = self.led(t, left)?;
         }
+        self.depth -= 1 + chain;
         Ok(left)
+    }
+
+    /// One level deeper, or the nesting error at the current token.
+    fn deeper(&mut self) -> Res<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(err(
+                NESTING_CODE,
+                self.peek().pos,
+                &format!(
+                    "The expression nests deeper than {MAX_NESTING} levels (parentheses, operators, calls); split it with variables, e.g. ($a := ...; $b := ...; $a + $b)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn nud(&mut self, t: Token) -> Res<Expr> {

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::generate::{self, GeneratorConfig, QueryLanguage, to_pretty};
 use crate::local_lambdas::find_workspace;
+use crate::manifest_check;
 
 /// Arguments of `sfn-gen generate`.
 #[derive(Debug, clap::Args)]
@@ -32,42 +33,23 @@ pub struct Args {
     pub check: bool,
 }
 
-/// Reads every `<dir>/*/tool.json`, sorted by folder name.
+/// Reads every `<dir>/*/tool.json`, sorted by folder name, refusing (with every problem
+/// of every file, each with its JSON pointer) any manifest [`manifest_check::load`]
+/// refuses, so that nothing is generated from it.
 pub fn read_manifests(dir: &Path) -> anyhow::Result<Vec<ToolManifest>> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list the tools folder `{}`", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path().join("tool.json"))
-        .filter(|p| p.is_file())
-        .collect();
-    paths.sort();
-    let mut manifests = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        let mut deserializer = serde_json::Deserializer::from_str(&text);
-        let manifest: ToolManifest =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-                anyhow::anyhow!(
-                    "`{}` at /{}: {}; regenerate it with `cargo run -p <tool> -- --manifest > {}`",
-                    path.display(),
-                    e.path().to_string().replace('.', "/"),
-                    e.inner(),
-                    path.display()
-                )
-            })?;
-        let schema_type = manifest.input_schema.get("type").and_then(Value::as_str);
-        if schema_type != Some("object") {
-            bail!(
-                "`{}` at /inputSchema/type: a tool's input schema must be an object schema (found {:?})",
-                path.display(),
-                schema_type
+    match manifest_check::read_tools_dir(dir)? {
+        Ok(manifests) => Ok(manifests),
+        Err(problems) => {
+            let mut message = format!(
+                "{} problem(s) in the tools' manifests; nothing was generated:",
+                problems.len()
             );
+            for problem in &problems {
+                message.push_str(&format!("\n  {problem}"));
+            }
+            bail!(message)
         }
-        manifests.push(manifest);
     }
-    Ok(manifests)
 }
 
 /// Reads the generator settings.

@@ -16,6 +16,7 @@ mod cmd_run;
 mod cmd_validate;
 mod generate;
 mod local_lambdas;
+mod manifest_check;
 
 /// Generate, validate and run AWS Step Functions state machines for AI agents.
 #[derive(Debug, Parser)]

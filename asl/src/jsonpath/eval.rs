@@ -5,6 +5,12 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::filter::matches;
+
+/// The budget of one path evaluation: nodes visited plus matches produced. A deep scan
+/// after a deep scan (`$..*..*..*..*`) grows with the power of the document's depth; this
+/// bound (a million, a fraction of a second) ends it with a "path budget" cause instead of
+/// taking the machine's memory. Ordinary paths over a 256 KiB state visit far fewer nodes.
+pub const MAX_PATH_NODES: u64 = 1_000_000;
 use super::syntax::{Parsed, Segment, render};
 
 /// Evaluates `parsed` on `doc` (already resolved from the path's root). A definite path
@@ -17,6 +23,7 @@ pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
         segments,
         strict: definite,
         out: Vec::new(),
+        visited: 0,
     };
     walker.walk(doc, 0, "$".to_owned())?;
     if definite {
@@ -74,6 +81,7 @@ pub(crate) fn evaluate_relative(parsed: &Parsed, base: &Value, root: &Value) -> 
         segments,
         strict: false,
         out: Vec::new(),
+        visited: 0,
     };
     walker.walk(base, 0, "@".to_owned()).ok()?;
     let result = if definite {
@@ -100,10 +108,18 @@ struct Walker<'v, 's> {
     /// Report Jayway's errors (only for definite paths; indefinite ones just skip).
     strict: bool,
     out: Vec<Cow<'v, Value>>,
+    /// Nodes visited and matches produced so far (see [`MAX_PATH_NODES`]).
+    visited: u64,
 }
 
 impl<'v> Walker<'v, '_> {
     fn walk(&mut self, node: &'v Value, i: usize, path: String) -> Result<(), String> {
+        self.visited += 1;
+        if self.visited > MAX_PATH_NODES {
+            return Err(format!(
+                "The path visits more than {MAX_PATH_NODES} nodes, the evaluation budget of one path; narrow it (a deep scan `..` after another multiplies the nodes visited)"
+            ));
+        }
         let Some(segment) = self.segments.get(i) else {
             self.out.push(Cow::Borrowed(node));
             return Ok(());
@@ -221,6 +237,7 @@ impl<'v> Walker<'v, '_> {
             Segment::Scan => {
                 let mut nodes = Vec::new();
                 collect_subtree(node, path, &mut nodes);
+                self.visited += nodes.len() as u64;
                 for (child, child_path) in nodes {
                     self.walk(child, i + 1, child_path)?;
                 }

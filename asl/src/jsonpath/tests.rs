@@ -422,3 +422,22 @@ fn functions() {
     );
     assert!(sel("$.missing.length()", &input).is_err());
 }
+
+/// 120 nested arrays, about 241 bytes: `[[[...]]]`.
+fn deep_document() -> Value {
+    let text = format!("{}{}", "[".repeat(120), "]".repeat(120));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn path_evaluation_is_bounded_for_repeated_deep_scans() {
+    // Each `..*` multiplies the nodes by the depth: about 120^4 / 24 (some ten million)
+    // nodes before the fix, several gigabytes of paths. The budget ends it.
+    let err = sel("$..*..*..*..*", &deep_document()).unwrap_err();
+    assert!(matches!(err, PathError::NoResults { .. }), "{err:?}");
+    let why = reason("$..*..*..*..*", &deep_document()).unwrap_or_default();
+    assert!(why.contains("evaluation budget"), "{why}");
+    // One deep scan of the same document stays well within the budget: 119 nested arrays.
+    let all = sel("$..*", &deep_document()).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 119);
+}

@@ -283,7 +283,7 @@ fn hex_digest<D: Digest>(data: &[u8]) -> String {
     hex::encode(D::digest(data))
 }
 
-pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<Val>> {
+pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<Val>> {
     let r = match a.name {
         "now" => {
             let pic = a.str(0)?;
@@ -406,30 +406,14 @@ pub(super) fn call(ev: &Evaluator, a: Args, input: Option<&Val>) -> Res<Option<V
             }
             None
         }
+        // Step Functions offers every JSONata 2.0.6 function but `$eval` ("$eval is not
+        // available; use $parse instead", AWS Step Functions developer guide, "Transforming
+        // data with JSONata"): evaluating strings from the input would parse without bound.
         "eval" => {
-            let Some(src) = a.str(0)? else {
-                return Ok(None);
-            };
-            let ast = crate::parser::parse(&src).map_err(|e| {
-                err_np(
-                    "D3120",
-                    &format!(
-                        "Syntax error in expression passed to function eval: {}",
-                        e.message
-                    ),
-                )
-            })?;
-            let ctx = a.get(1).cloned().or_else(|| input.cloned());
-            let env = crate::value::child(&super::builtins_env());
-            ev.eval(&ast, ctx.as_ref(), &env).map_err(|e| {
-                err_np(
-                    "D3121",
-                    &format!(
-                        "Dynamic error evaluating the expression passed to function eval: {}",
-                        e.message
-                    ),
-                )
-            })?
+            return Err(err_np(
+                "T1006",
+                "Attempted to invoke a non-function: $eval is not available in Step Functions; use $parse to read JSON from a string",
+            ));
         }
         _ => None,
     };

@@ -315,6 +315,11 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
             if pad_len <= 0 {
                 return Ok(Some(Val::Str(s)));
             }
+            if (pad_len as u64).saturating_mul(pad_char.len() as u64)
+                > crate::eval::MAX_STRING_BYTES as u64
+            {
+                return Err(crate::eval::string_too_long(0, "$pad"));
+            }
             let padding: String = pad_char.chars().cycle().take(pad_len as usize).collect();
             Some(Val::str(&if width > 0.0 {
                 format!("{s}{padding}")

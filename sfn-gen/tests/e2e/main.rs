@@ -3,5 +3,6 @@
 
 mod cli;
 mod generated_loop;
+mod manifests;
 mod real_lambdas;
 mod scale;

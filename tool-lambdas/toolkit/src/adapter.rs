@@ -7,6 +7,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use protocol::{OffloadPointer, ToolInvocation, ToolResult};
 use serde_json::Value;
 
+use crate::event::Event;
 use crate::manifest::schema_of;
 use crate::validate::InputValidator;
 use crate::{Tool, ToolContext, ToolError, manifest_json};
@@ -129,6 +130,12 @@ fn contains_pointer(value: &Value) -> bool {
 
 /// The whole `main` of a tool Lambda: `--manifest` prints `tool.json`; otherwise serve
 /// invocations through `lambda_runtime`.
+///
+/// Every failure leaves with a stable `errorType`, never one `lambda_runtime` derives from
+/// a Rust type name: an event the runtime could not parse (too deep, not JSON) is
+/// `ToolError.InvalidInput` (see `event.rs`), and a panicking tool is `ToolError.Fatal`
+/// (in debug builds; release builds abort on panic, which Lambda reports as
+/// `Runtime.ExitError`).
 pub async fn run<T: Tool>(tool: T) -> Result<(), lambda_runtime::Error> {
     if std::env::args().skip(1).any(|a| a == "--manifest") {
         print!("{}", manifest_json::<T>());
@@ -138,13 +145,32 @@ pub async fn run<T: Tool>(tool: T) -> Result<(), lambda_runtime::Error> {
     let store = offload::Store::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
     let runner =
         Arc::new(Runner::new(tool, store).map_err(|e| Box::new(e) as lambda_runtime::Error)?);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let runner = runner.clone();
         async move {
-            handle(&runner, event.payload)
-                .await
+            let event = event.payload.into_value().map_err(Diagnostic::from)?;
+            // On a task of its own so that a panic comes back as a `JoinError`.
+            let outcome = tokio::spawn(async move { handle(&runner, event).await }).await;
+            outcome
+                .unwrap_or_else(|err| Err(panicked(err)))
                 .map_err(Diagnostic::from)
         }
     }))
     .await
+}
+
+/// `ToolError.Fatal` for a tool task that panicked (or was cancelled).
+fn panicked(err: tokio::task::JoinError) -> ToolError {
+    if !err.is_panic() {
+        return ToolError::fatal(format!("the tool's task ended early: {err}"));
+    }
+    let payload = err.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    ToolError::fatal(format!(
+        "the tool panicked: {message}; this is a bug in the tool, not in the call"
+    ))
 }

@@ -49,13 +49,17 @@
 //! the invocation's execution), validates the input against the tool's schema **before**
 //! the tool runs (`ToolError.InvalidInput` naming the JSON pointer of each offending
 //! field), runs the tool, offloads a large output, and returns a [`protocol::ToolResult`].
-//! Every error leaves with a stable `errorType` from [`protocol::ErrorName`].
+//! Every error leaves with a stable `errorType` from [`protocol::ErrorName`], never a Rust
+//! type name: an event `lambda_runtime` cannot parse (nested deeper than
+//! [`MAX_EVENT_DEPTH`], or not JSON) is `ToolError.InvalidInput`, and a panic is
+//! `ToolError.Fatal`.
 //!
 //! Tests call [`handle`] directly, without a runtime; [`testing`] checks a committed
 //! `tool.json` against the manifest the binary prints.
 
 mod adapter;
 mod error;
+mod event;
 mod manifest;
 pub mod testing;
 mod validate;
@@ -70,6 +74,7 @@ use serde::de::DeserializeOwned;
 
 pub use adapter::{Runner, handle, run};
 pub use error::ToolError;
+pub use event::MAX_EVENT_DEPTH;
 pub use manifest::{manifest, manifest_json};
 pub use validate::InputValidator;
 

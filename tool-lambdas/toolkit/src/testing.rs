@@ -24,11 +24,33 @@ pub fn assert_manifest_matches<T: Tool>(crate_dir: &str) {
     assert_manifest_follows_the_contract::<T>();
 }
 
-/// The contract every manifest keeps: the name pattern, an object input schema that
-/// refuses unknown fields, and a description on the tool and on every input property.
+/// The contract every manifest keeps: everything `sfn-gen generate` checks
+/// ([`protocol::ToolManifest::check`]: the name pattern, ASL and Lambda ranges in `x-sfn`,
+/// the description cap; schemas that compile), an object input schema that refuses
+/// unknown fields, and a description on the tool and on every input property.
 pub fn assert_manifest_follows_the_contract<T: Tool>() {
     let m = manifest::<T>();
-    protocol::manifest::validate_tool_name(&m.name).unwrap();
+    let problems: Vec<String> = m.check().iter().map(ToString::to_string).collect();
+    assert!(
+        problems.is_empty(),
+        "`sfn-gen generate` would refuse the manifest of `{}`; fix `Tool::config()` or the \
+         constants:\n  {}",
+        m.name,
+        problems.join("\n  ")
+    );
+    for (at, schema) in [
+        ("inputSchema", Some(&m.input_schema)),
+        ("outputSchema", m.output_schema.as_ref()),
+    ] {
+        if let Some(schema) = schema
+            && let Err(e) = jsonschema::validator_for(schema)
+        {
+            panic!(
+                "{at} is not a valid JSON Schema at `{}`: {e}",
+                e.instance_path()
+            );
+        }
+    }
     assert!(
         !m.description.trim().is_empty(),
         "the tool needs a description"
