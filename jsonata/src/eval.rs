@@ -22,8 +22,9 @@ pub(crate) const DEPTH_CODE: &str = "U1001";
 pub const MAX_EVALUATION_STEPS: u64 = 10_000_000;
 /// See [`MAX_EVALUATION_STEPS`].
 pub const MAX_STRING_BYTES: usize = 16 << 20;
-/// The code of the error raised when an evaluation passes its budget.
-pub const BUDGET_CODE: &str = "U1003";
+/// The code of the error raised when an evaluation passes its budget (U1002, as
+/// jsonata-js's test harness names its evaluation timeout).
+pub const BUDGET_CODE: &str = "U1002";
 
 /// The error for a string that would pass [`MAX_STRING_BYTES`].
 pub(crate) fn string_too_long(position: usize, what: &str) -> crate::JsonataError {

@@ -74,13 +74,13 @@ fn evaluation_memory_is_bounded_for_a_doubling_string_recursion() {
     let err = budget_error(
         "( $f := function($s, $n) { $n = 0 ? $s : $f($s & $s, $n - 1) }; $f('x', 40) )",
     );
-    assert_eq!(err.code.as_deref(), Some("U1003"), "{err:?}");
+    assert_eq!(err.code.as_deref(), Some("U1002"), "{err:?}");
 }
 
 #[test]
 fn evaluation_memory_is_bounded_for_a_huge_pad() {
     let err = budget_error("$pad('', 1e9, 'x')");
-    assert_eq!(err.code.as_deref(), Some("U1003"), "{err:?}");
+    assert_eq!(err.code.as_deref(), Some("U1002"), "{err:?}");
     // A pad within the budget still works.
     let ok = on_small_stack(|| evaluate("$length($pad('', 1000, 'x'))", &Value::Null, &Map::new()));
     assert_eq!(ok, Ok(Some(json!(1000))));
@@ -92,5 +92,5 @@ fn evaluation_steps_are_bounded_for_a_large_loop() {
     let err = budget_error(
         "$count($map([1..5000], function($i) { $map([1..5000], function($j) { $j + $i }) }))",
     );
-    assert_eq!(err.code.as_deref(), Some("U1003"), "{err:?}");
+    assert_eq!(err.code.as_deref(), Some("U1002"), "{err:?}");
 }
