@@ -5,13 +5,37 @@
 //! offloaded); the tool kit resolves and verifies the pointer before the query runs. This is
 //! how an agent pulls 1 KiB out of a 50 MB document without the document ever entering the
 //! state or the model's context. Matches past `limit` are counted but not returned.
+//!
+//! A query is validated by `serde_json_path` (the model sees its error and position), read
+//! into [`ast`] by [`parse`], and evaluated by [`eval`] under the bounds of [`limits`]:
+//!
+//! | bound | value |
+//! | --- | --- |
+//! | nodes visited ([`limits::MAX_NODES_VISITED`]) | 10,000,000 |
+//! | nodes selected by any one step, so also `count` ([`limits::MAX_NODES_SELECTED`]) | 1,000,000 |
+//! | evaluation time ([`limits::MAX_EVALUATION_TIME`]) | 10 s |
+//! | serialized size of the returned matches ([`limits::MAX_RESULT_BYTES`]) | 8 MiB |
+//! | brackets and parentheses open at once ([`limits::MAX_QUERY_NESTING`]) | 64 |
+//!
+//! Passing one is `ToolError.LimitExceeded`, whose message names the bound and how to
+//! narrow the query; the result is refused before any matched value is copied. The paths of
+//! the returned matches are computed last ([`paths`]).
 
+mod ast;
+mod eval;
+pub mod limits;
+mod parse;
+mod paths;
+
+use protocol::ErrorName;
 use protocol::manifest::{Annotations, SfnConfig};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use toolkit::{Tool, ToolContext, ToolError};
+
+use crate::limits::{Exceeded, Limits, MAX_QUERY_NESTING};
 
 /// Input of `json-query`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -40,7 +64,7 @@ pub struct Match {
 pub struct Output {
     /// The matches, in document order, at most `limit`.
     pub matches: Vec<Match>,
-    /// How many nodes matched in all.
+    /// How many nodes matched in all (at most 1,000,000: a query selecting more fails with ToolError.LimitExceeded).
     pub count: usize,
     /// Whether matches were left out because of `limit`.
     pub truncated: bool,
@@ -49,29 +73,57 @@ pub struct Output {
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 10_000;
 
-/// Runs `query` over `document`.
+/// Runs `query` over `document` within the default [`Limits`].
 pub fn query(query: &str, document: &Value, limit: Option<u32>) -> Result<Output, ToolError> {
+    query_within(query, document, limit, Limits::default())
+}
+
+/// Runs `query` over `document` within `limits`.
+pub fn query_within(
+    query: &str,
+    document: &Value,
+    limit: Option<u32>,
+    limits: Limits,
+) -> Result<Output, ToolError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ToolError::invalid_input(format!(
             "`limit` must be between 1 and {MAX_LIMIT}, got {limit}"
         )));
     }
-    let path = JsonPath::parse(query).map_err(|e| {
+    let nesting = limits::nesting(query);
+    if nesting > MAX_QUERY_NESTING {
+        return Err(limit_exceeded(format!(
+            "`query` nests brackets and parentheses {nesting} deep, more than {MAX_QUERY_NESTING} (MAX_QUERY_NESTING); write it with fewer nested filters and parentheses"
+        )));
+    }
+    JsonPath::parse(query).map_err(|e| {
         ToolError::invalid_input(format!(
             "`query` is not an RFC 9535 JSONPath: at character {}: {}",
             e.position(),
             e.message()
         ))
     })?;
-    let located = path.query_located(document);
-    let count = located.len();
-    let matches = located
+    let parsed = parse::parse(query).map_err(|e| {
+        ToolError::fatal(format!(
+            "json-query could not read the query it had validated ({e}); this is a bug in json-query, not in the query: please report the query"
+        ))
+    })?;
+    let mut evaluator = eval::Evaluator::new(document, limits);
+    let nodes = evaluator
+        .query(&parsed, document)
+        .map_err(|e| exceeded(e, evaluator.budget()))?;
+    let count = nodes.len();
+    let returned = &nodes[..count.min(limit as usize)];
+    let paths = paths::locate(document, returned, evaluator.budget())
+        .map_err(|e| exceeded(e, evaluator.budget()))?;
+    check_result_size(&paths, returned, limits.result_bytes)?;
+    let matches = paths
         .into_iter()
-        .take(limit as usize)
-        .map(|node| Match {
-            path: node.location().to_string(),
-            value: node.node().clone(),
+        .zip(returned)
+        .map(|(path, value)| Match {
+            path,
+            value: (*value).clone(),
         })
         .collect();
     Ok(Output {
@@ -79,6 +131,66 @@ pub fn query(query: &str, document: &Value, limit: Option<u32>) -> Result<Output
         count,
         truncated: count > limit as usize,
     })
+}
+
+fn limit_exceeded(message: String) -> ToolError {
+    ToolError::new(ErrorName::LimitExceeded, message)
+}
+
+/// The error for a bound passed during evaluation.
+fn exceeded(bound: Exceeded, budget: &limits::Budget) -> ToolError {
+    let limits = budget.limits();
+    limit_exceeded(match bound {
+        Exceeded::Visited => format!(
+            "the query visits more than {} nodes of the document (MAX_NODES_VISITED); narrow it: start from a specific path rather than `..` (e.g. `$.store.book[*].price` rather than `$..price`), never put a descendant segment (`..`) after another, and filter early",
+            limits.nodes_visited
+        ),
+        Exceeded::Selected => format!(
+            "a step of the query selects more than {} nodes (MAX_NODES_SELECTED); narrow it: name members or take a slice (`[0:100]`) rather than `*` or `..`, do not repeat selectors, and do not put a descendant segment (`..`) after another",
+            limits.nodes_selected
+        ),
+        Exceeded::Time => format!(
+            "evaluating the query took longer than {:?} (MAX_EVALUATION_TIME) after visiting {} nodes; narrow it: fewer descendant segments (`..`) and simpler filters (`match` and `search` are the costliest)",
+            limits.evaluation_time,
+            budget.visited()
+        ),
+    })
+}
+
+/// Refuses a result whose matches serialize to more than `max` bytes, before they are copied.
+fn check_result_size(paths: &[String], values: &[&Value], max: usize) -> Result<(), ToolError> {
+    /// Counts bytes, failing once `remaining` is spent (so a huge value is not serialized
+    /// to the end).
+    struct Meter {
+        remaining: usize,
+    }
+    impl std::io::Write for Meter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.remaining = self
+                .remaining
+                .checked_sub(buf.len())
+                .ok_or_else(|| std::io::Error::other("over the result bound"))?;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut meter = Meter { remaining: max };
+    for (i, (path, value)) in paths.iter().zip(values).enumerate() {
+        // `{"path":...,"value":...},`
+        let fits = std::io::Write::write_all(&mut meter, &[b' '; 20]).is_ok()
+            && serde_json::to_writer(&mut meter, path).is_ok()
+            && serde_json::to_writer(&mut meter, value).is_ok();
+        if !fits {
+            return Err(limit_exceeded(format!(
+                "the matches serialize to more than {max} bytes (MAX_RESULT_BYTES) by match {} of {} returned; select smaller parts (a member such as `.name` rather than whole objects), lower `limit`, or split the query with slices (`[0:100]`, `[100:200]`)",
+                i + 1,
+                values.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The json-query tool.
@@ -92,7 +204,10 @@ impl Tool for JsonQuery {
     const DESCRIPTION: &'static str = "Runs an RFC 9535 JSONPath query over a JSON document and \
         returns only the matches with their paths. The document may be an offload pointer \
         returned by another tool (for example a large http-fetch body): use this tool to read \
-        the parts you need instead of the whole document.";
+        the parts you need instead of the whole document. Bounds: a query may visit at most \
+        10,000,000 nodes, select at most 1,000,000 nodes in any step, run 10 s, and return \
+        at most 8 MiB of matches; past one it fails with ToolError.LimitExceeded (narrow the \
+        query: fewer `..`, specific members or slices, a lower limit).";
 
     fn annotations() -> Annotations {
         Annotations {
