@@ -70,6 +70,24 @@ impl Evaluator {
         }
     }
 
+    /// Charges `units` to the evaluation budget: one per expression evaluated and one per
+    /// element a sequence is built from, so that neither a long loop nor a cheap expression
+    /// that builds a huge array (`[1..1000].$big`) runs past [`MAX_EVALUATION_STEPS`].
+    fn spend(&self, units: u64, pos: usize) -> Res<()> {
+        let steps = self.steps.get().saturating_add(units);
+        if steps > MAX_EVALUATION_STEPS {
+            return Err(err(
+                BUDGET_CODE,
+                pos,
+                &format!(
+                    "The evaluation took more than {MAX_EVALUATION_STEPS} steps, its budget; the expression is running away (an unbounded recursion, a very large loop or a very large sequence)"
+                ),
+            ));
+        }
+        self.steps.set(steps);
+        Ok(())
+    }
+
     /// Evaluates `e` with context `input` in scope `env`.
     pub fn eval(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
         if self.depth.get() >= self.max_depth {
@@ -79,17 +97,7 @@ impl Evaluator {
                 "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
             ));
         }
-        let steps = self.steps.get() + 1;
-        if steps > MAX_EVALUATION_STEPS {
-            return Err(err(
-                BUDGET_CODE,
-                e.pos,
-                &format!(
-                    "The evaluation took more than {MAX_EVALUATION_STEPS} steps, its budget; the expression is running away (an unbounded recursion or a very large loop)"
-                ),
-            ));
-        }
-        self.steps.set(steps);
+        self.spend(1, e.pos)?;
         self.depth.set(self.depth.get() + 1);
         let _guard = DepthGuard(&self.depth);
         let mut result = self.eval_kind(e, input, env)?;
@@ -149,7 +157,10 @@ impl Evaluator {
                             out.push(v);
                         } else {
                             match v {
-                                Val::Arr(a, _) => out.extend(a.iter().cloned()),
+                                Val::Arr(a, _) => {
+                                    self.spend(a.len() as u64, item.pos)?;
+                                    out.extend(a.iter().cloned())
+                                }
                                 v => out.push(v),
                             }
                         }
@@ -252,7 +263,15 @@ impl Evaluator {
         };
         let mut result = Val::seq(Vec::new());
         for (i, step) in steps.iter().enumerate() {
-            result = self.step(step, &seq, env, i + 1 == steps.len())?;
+            result = if i == 0 && matches!(step.kind, Kind::Array(_)) {
+                // A path that starts with an array constructor runs on the array itself, not
+                // once per context item, and its items are the next step's context
+                // (jsonata-js `evaluatePath`, the `consarray` case): `[1..2].$b` evaluates
+                // `$b` twice.
+                self.first_constructor_step(step, input, env)?
+            } else {
+                self.step(step, &seq, env, i + 1 == steps.len())?
+            };
             match &result {
                 Val::Arr(a, _) if a.is_empty() => break,
                 Val::Arr(a, _) => seq = a.iter().cloned().map(Some).collect(),
@@ -269,6 +288,18 @@ impl Evaluator {
             return Ok(Some(self.group(g, Some(result), env)?));
         }
         Ok(Some(result))
+    }
+
+    fn first_constructor_step(&self, step: &Expr, input: Option<&Val>, env: &Env) -> Res<Val> {
+        let mut res = self.eval(step, input, env)?;
+        for stage in &step.stages {
+            res = Some(self.filter(stage, res, env)?);
+        }
+        Ok(match res {
+            Some(a @ Val::Arr(..)) => a,
+            Some(v) => Val::seq(vec![v]),
+            None => Val::seq(Vec::new()),
+        })
     }
 
     fn step(&self, step: &Expr, input: &[Option<Val>], env: &Env, last: bool) -> Res<Val> {
@@ -300,7 +331,10 @@ impl Evaluator {
         let mut out = Vec::new();
         for r in results {
             match r {
-                Val::Arr(a, f) if !f.cons => out.extend(a.iter().cloned()),
+                Val::Arr(a, f) if !f.cons => {
+                    self.spend(a.len() as u64, step.pos)?;
+                    out.extend(a.iter().cloned())
+                }
                 v => out.push(v),
             }
         }
@@ -656,6 +690,7 @@ impl Evaluator {
                     return Ok(None);
                 }
                 let size = b - a + 1;
+                self.spend(size.max(0) as u64, e.pos)?;
                 if size > 10_000_000 {
                     return Err(err(
                         "D2014",

@@ -94,3 +94,19 @@ fn evaluation_steps_are_bounded_for_a_large_loop() {
     );
     assert_eq!(err.code.as_deref(), Some("U1002"), "{err:?}");
 }
+
+#[test]
+fn evaluation_memory_is_bounded_for_a_cheap_expression_that_builds_a_huge_sequence() {
+    // A thousand evaluations of `$b` would flatten into a 10^9-element sequence (tens of GB).
+    let err = budget_error("( $b := [1..1000000]; $count([1..1000].$b.$) )");
+    assert_eq!(err.code.as_deref(), Some("U1002"), "{err:?}");
+    // The same shape within the budget still works: 1,000 x 1,000 elements.
+    let ok = on_small_stack(|| {
+        evaluate(
+            "( $b := [1..1000]; $count([1..1000].$b.$) )",
+            &Value::Null,
+            &Map::new(),
+        )
+    });
+    assert_eq!(ok, Ok(Some(json!(1_000_000))));
+}
