@@ -72,10 +72,30 @@ pub const FUNCTION_NAMES: [&str; 18] = [
     "UUID",
 ];
 
-/// Evaluates an intrinsic function call against the state input.
+/// Evaluates an intrinsic function call against the state input (parsing it first: to
+/// run one call many times, compile it once with [`Intrinsic::compile`]).
 pub fn evaluate(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, IntrinsicError> {
-    let call = parser::parse_call_text(text)?;
-    functions::call(&call, input, scope)
+    Intrinsic::compile(text)?.evaluate(input, scope)
+}
+
+/// A parsed intrinsic function call, its path arguments parsed too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intrinsic {
+    call: parser::Call,
+}
+
+impl Intrinsic {
+    /// Parses `text` (`States.Name(arg, ...)`), checking syntax and arity.
+    pub fn compile(text: &str) -> Result<Self, IntrinsicError> {
+        Ok(Self {
+            call: parser::parse_call_text(text)?,
+        })
+    }
+
+    /// Runs the call against the state input.
+    pub fn evaluate(&self, input: &Value, scope: &Scope<'_>) -> Result<Value, IntrinsicError> {
+        functions::call(&self.call, input, scope)
+    }
 }
 
 /// Why a `.$` value could not be evaluated.

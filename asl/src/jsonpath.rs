@@ -62,38 +62,59 @@ pub enum PathError {
     },
 }
 
-/// A parsed path (opaque; enough for the validator to accept or reject).
+/// A parsed path: parse once with [`parse`], then [`Path::select`] or [`Path::set`] as
+/// often as needed without parsing again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
     /// The source text.
     pub text: String,
+    parsed: Parsed,
 }
 
 impl Path {
     /// Whether the path is definite (only names and single indexes, no wildcard, filter,
     /// slice, union, deep scan or function), i.e. a reference path that yields one value.
     pub fn is_definite(&self) -> bool {
-        syntax::parse(&self.text).is_ok_and(|p| p.is_definite())
+        self.parsed.is_definite()
     }
 
     /// Whether the path reads the Context Object (`$$...`).
     pub fn is_context(&self) -> bool {
-        syntax::parse(&self.text).is_ok_and(|p| p.root == Root::Context)
+        self.parsed.root == Root::Context
     }
 
     /// The variable the path reads (`$name...`), if it reads one.
     pub fn variable(&self) -> Option<String> {
-        match syntax::parse(&self.text).ok()?.root {
-            Root::Variable(name) => Some(name),
+        match &self.parsed.root {
+            Root::Variable(name) => Some(name.clone()),
             _ => None,
         }
+    }
+
+    /// Evaluates the path against `input` (see the module docs).
+    pub fn select(&self, input: &Value, scope: &Scope<'_>) -> Result<Value, PathError> {
+        select_parsed(&self.text, &self.parsed, input, scope).map_err(|(e, _)| e)
+    }
+
+    /// See [`not_found_message`].
+    pub fn not_found_message(&self, input: &Value, scope: &Scope<'_>) -> Option<String> {
+        match select_parsed(&self.text, &self.parsed, input, scope) {
+            Err((PathError::NoResults { .. }, reason)) => reason,
+            _ => None,
+        }
+    }
+
+    /// See [`set`].
+    pub fn set(&self, input: Value, value: Value) -> Result<Value, PathError> {
+        set_parsed(input, &self.text, &self.parsed, value)
     }
 }
 
 /// Parses `path`, checking its syntax.
 pub fn parse(path: &str) -> Result<Path, PathError> {
-    syntax::parse(path).map(|_| Path {
+    syntax::parse(path).map(|parsed| Path {
         text: path.to_owned(),
+        parsed,
     })
 }
 
@@ -112,8 +133,7 @@ pub fn is_reference_path(path: &str) -> bool {
 
 /// Evaluates `path` against `input` (see the module docs).
 pub fn select(path: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, PathError> {
-    let parsed = syntax::parse(path)?;
-    select_parsed(path, &parsed, input, scope).map_err(|(e, _)| e)
+    parse(path)?.select(input, scope)
 }
 
 /// When [`select`] fails with [`PathError::NoResults`], the text AWS gives as the reason
@@ -122,11 +142,7 @@ pub fn select(path: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, Pat
 /// `Invalid path '<path>' : <reason>` for `InputPath`/`OutputPath`. `None` when the path
 /// does not fail that way.
 pub fn not_found_message(path: &str, input: &Value, scope: &Scope<'_>) -> Option<String> {
-    let parsed = syntax::parse(path).ok()?;
-    match select_parsed(path, &parsed, input, scope) {
-        Err((PathError::NoResults { .. }, reason)) => reason,
-        _ => None,
-    }
+    parse(path).ok()?.not_found_message(input, scope)
 }
 
 type SelectError = (PathError, Option<String>);
@@ -170,7 +186,10 @@ pub(crate) fn select_parsed(
 /// must address an existing array element; a name on the way that holds something other
 /// than an object (or `null`, which is replaced by an object) is an error.
 pub fn set(input: Value, path: &str, value: Value) -> Result<Value, PathError> {
-    let parsed = syntax::parse(path)?;
+    parse(path)?.set(input, value)
+}
+
+fn set_parsed(input: Value, path: &str, parsed: &Parsed, value: Value) -> Result<Value, PathError> {
     let fail = |reason: String| PathError::Syntax {
         path: path.to_owned(),
         reason,

@@ -1,6 +1,6 @@
 //! The syntax tree produced by the parser and walked by the evaluator.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A node of the (processed) syntax tree, with its annotations.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ pub(crate) enum Kind {
     Bool(bool),
     Null,
     /// A regular expression literal (compiled pattern and its source).
-    Regex(Rc<fancy_regex::Regex>),
+    Regex(Arc<fancy_regex::Regex>),
     /// A field name.
     Name(String),
     /// A variable (`""` is `$`, `"$"` is `$$`).
@@ -119,7 +119,7 @@ pub(crate) enum Kind {
     Placeholder,
     Lambda {
         params: Vec<String>,
-        body: Rc<Expr>,
+        body: Arc<Expr>,
     },
     /// `lhs ~> rhs`.
     Apply(Box<Expr>, Box<Expr>),

@@ -1,8 +1,9 @@
 //! A JSONata evaluator for Step Functions' JSONata query language.
 //!
 //! API contract (the interpreter and the validator call only this):
-//! [`parse`] checks an expression's syntax; [`evaluate`] runs it against an input with
-//! variable bindings (`$states`, and the state machine's variables).
+//! [`Expression::compile`] parses an expression once (and [`parse`] only checks it);
+//! [`Expression::evaluate`] runs it against an input with variable bindings (`$states`, and
+//! the state machine's variables), as many times as needed; [`evaluate`] does both.
 //!
 //! The implementation follows JSONata 2.x (the reference jsonata-js semantics for
 //! sequences, paths, predicates and the function library) plus the functions Step
@@ -19,6 +20,8 @@ mod parser;
 mod value;
 
 pub use parser::{MAX_NESTING, NESTING_CODE};
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::value::{Flags, Val, child};
@@ -42,46 +45,70 @@ pub struct JsonataError {
 
 /// Checks the syntax of `expression`.
 pub fn parse(expression: &str) -> Result<(), JsonataError> {
-    parser::parse(expression).map(|_| ())
+    Expression::compile(expression).map(|_| ())
 }
 
-/// Evaluates `expression` against `input` with `bindings` (names without `$`).
-/// `Ok(None)` is JSONata's "undefined" (no result).
-///
-/// A result that is a function is an error with code [`FUNCTION_RESULT_CODE`].
-/// Whole numbers in the result are JSON integers (`3`, not `3.0`).
+/// Evaluates `expression` against `input` with `bindings` (names without `$`): parses it,
+/// then runs [`Expression::evaluate`]. To run one expression many times, compile it once.
 pub fn evaluate(
     expression: &str,
     input: &Value,
     bindings: &Map<String, Value>,
 ) -> Result<Option<Value>, JsonataError> {
-    let ast = parser::parse(expression)?;
-    let now = chrono::Utc::now().timestamp_millis();
-    // Most expressions nest shallowly: run them on the caller's stack with a small depth
-    // limit, and re-run deep ones (recursive functions) on a thread with a large stack.
-    match run(&ast, input, bindings, now, SHALLOW_DEPTH) {
-        Err(e) if e.code.as_deref() == Some(eval::DEPTH_CODE) => std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .name("jsonata-deep".into())
-                .stack_size(DEEP_STACK_BYTES)
-                .spawn_scoped(s, || {
-                    run(&ast_clone(expression)?, input, bindings, now, DEEP_DEPTH)
-                })
-                .map_err(|e| JsonataError {
-                    code: Some(eval::DEPTH_CODE.to_string()),
-                    message: format!("cannot start a deep-evaluation thread: {e}"),
-                    position: None,
-                })?
-                .join()
-                .unwrap_or_else(|_| {
-                    Err(JsonataError {
+    Expression::compile(expression)?.evaluate(input, bindings)
+}
+
+/// A parsed expression: compile once, evaluate many times (from any thread).
+#[derive(Debug, Clone)]
+pub struct Expression {
+    ast: Arc<ast::Expr>,
+}
+
+impl Expression {
+    /// Parses `expression` (the text inside `{% %}`, without the delimiters).
+    pub fn compile(expression: &str) -> Result<Self, JsonataError> {
+        Ok(Self {
+            ast: Arc::new(parser::parse(expression)?),
+        })
+    }
+
+    /// Runs the expression against `input` with `bindings` (names without `$`).
+    /// `Ok(None)` is JSONata's "undefined" (no result).
+    ///
+    /// A result that is a function is an error with code [`FUNCTION_RESULT_CODE`].
+    /// Whole numbers in the result are JSON integers (`3`, not `3.0`).
+    pub fn evaluate(
+        &self,
+        input: &Value,
+        bindings: &Map<String, Value>,
+    ) -> Result<Option<Value>, JsonataError> {
+        let ast = &*self.ast;
+        let now = chrono::Utc::now().timestamp_millis();
+        // Most expressions nest shallowly: run them on the caller's stack with a small
+        // depth limit, and re-run deep ones (recursive functions) on a thread with a large
+        // stack.
+        match run(ast, input, bindings, now, SHALLOW_DEPTH) {
+            Err(e) if e.code.as_deref() == Some(eval::DEPTH_CODE) => std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("jsonata-deep".into())
+                    .stack_size(DEEP_STACK_BYTES)
+                    .spawn_scoped(s, || run(ast, input, bindings, now, DEEP_DEPTH))
+                    .map_err(|e| JsonataError {
                         code: Some(eval::DEPTH_CODE.to_string()),
-                        message: "deep evaluation panicked".into(),
+                        message: format!("cannot start a deep-evaluation thread: {e}"),
                         position: None,
+                    })?
+                    .join()
+                    .unwrap_or_else(|_| {
+                        Err(JsonataError {
+                            code: Some(eval::DEPTH_CODE.to_string()),
+                            message: "deep evaluation panicked".into(),
+                            position: None,
+                        })
                     })
-                })
-        }),
-        r => r,
+            }),
+            r => r,
+        }
     }
 }
 
@@ -91,11 +118,6 @@ const SHALLOW_DEPTH: usize = 80;
 const DEEP_DEPTH: usize = 12_000;
 /// Stack size of the large-stack thread (reserved, touched only as used).
 const DEEP_STACK_BYTES: usize = 512 * 1024 * 1024;
-
-/// The syntax tree holds `Rc`s, so the deep thread parses its own copy.
-fn ast_clone(expression: &str) -> Result<ast::Expr, JsonataError> {
-    parser::parse(expression)
-}
 
 fn run(
     ast: &ast::Expr,

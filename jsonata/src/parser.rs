@@ -1,7 +1,7 @@
 //! Pratt parser: tokens to a raw tree, then the JSONata "processing" pass that turns
 //! `a.b[p]{g}^(s)` chains into location paths with per-step filters.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ast::{BinOp, Expr, Kind};
 use crate::errors::{Res, err};
@@ -156,7 +156,7 @@ impl Parser {
             Tok::Null => Kind::Null,
             Tok::Name(n) => Kind::Name(n),
             Tok::Var(v) => Kind::Var(v),
-            Tok::Regex(p, flags) => Kind::Regex(Rc::new(compile_regex(&p, &flags, pos)?)),
+            Tok::Regex(p, flags) => Kind::Regex(Arc::new(compile_regex(&p, &flags, pos)?)),
             Tok::End => return Err(err("S0207", pos, "Unexpected end of expression")),
             Tok::Op(op) => match op {
                 "and" | "or" | "in" => Kind::Name(op.to_string()),
@@ -402,7 +402,7 @@ impl Parser {
             return Ok(Expr::new(
                 Kind::Lambda {
                     params,
-                    body: Rc::new(body),
+                    body: Arc::new(body),
                 },
                 pos,
             ));
@@ -623,7 +623,7 @@ fn process(e: Expr) -> Res<Expr> {
             Expr::new(
                 Kind::Lambda {
                     params,
-                    body: Rc::new(body),
+                    body: Arc::new(body),
                 },
                 pos,
             )

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -48,7 +49,7 @@ pub(crate) enum Func {
     /// A user-defined `function($x){...}`.
     Lambda {
         params: Vec<String>,
-        body: Rc<Expr>,
+        body: Arc<Expr>,
         env: Env,
         input: Option<Val>,
     },
@@ -59,7 +60,7 @@ pub(crate) enum Func {
     /// `f ~> g` with two functions: `g(f(x))`.
     Compose(Val, Val),
     /// A regular expression used as a matcher function.
-    Regex(Rc<fancy_regex::Regex>),
+    Regex(Arc<fancy_regex::Regex>),
 }
 
 /// A variable scope.

@@ -110,3 +110,23 @@ fn evaluation_memory_is_bounded_for_a_cheap_expression_that_builds_a_huge_sequen
     });
     assert_eq!(ok, Ok(Some(json!(1_000_000))));
 }
+
+#[test]
+fn a_compiled_expression_runs_many_times_and_on_other_threads() {
+    let expression = std::sync::Arc::new(asl_jsonata::Expression::compile("$x * 2").unwrap());
+    let mut bindings = Map::new();
+    for x in 0..3 {
+        bindings.insert("x".into(), json!(x));
+        assert_eq!(
+            expression.evaluate(&Value::Null, &bindings),
+            Ok(Some(json!(x * 2)))
+        );
+    }
+    let shared = expression.clone();
+    let on_thread = std::thread::spawn(move || {
+        let mut bindings = Map::new();
+        bindings.insert("x".into(), json!(21));
+        shared.evaluate(&Value::Null, &bindings)
+    });
+    assert_eq!(on_thread.join().unwrap(), Ok(Some(json!(42))));
+}

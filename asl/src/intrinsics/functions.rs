@@ -102,7 +102,9 @@ fn evaluate_arg(arg: &Arg, input: &Value, scope: &Scope<'_>) -> Result<Evaluated
             escaped: None,
         },
         Arg::Path(path) => Evaluated {
-            value: jsonpath::select(path, input, scope).map_err(|e| path_error(path, &e))?,
+            value: path
+                .select(input, scope)
+                .map_err(|e| path_error(&path.text, &e))?,
             escaped: None,
         },
         Arg::Call(inner) => Evaluated {

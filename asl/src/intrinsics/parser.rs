@@ -26,8 +26,8 @@ pub(crate) enum Arg {
     },
     /// A number, `true`, `false` or `null`.
     Literal(Value),
-    /// A path (`$...`, `$$...`, `$name...`).
-    Path(String),
+    /// A path (`$...`, `$$...`, `$name...`), parsed.
+    Path(jsonpath::Path),
     /// A nested call.
     Call(Call),
 }
@@ -266,9 +266,9 @@ impl Parser<'_> {
         }
         let text: String = self.chars[start..self.pos].iter().collect();
         let text = text.trim_end().to_owned();
-        if let Err(e) = jsonpath::parse(&text) {
-            return Err(self.error(&e.to_string()));
+        match jsonpath::parse(&text) {
+            Ok(path) => Ok(Arg::Path(path)),
+            Err(e) => Err(self.error(&e.to_string())),
         }
-        Ok(Arg::Path(text))
     }
 }

@@ -90,7 +90,7 @@ pub(crate) fn regex_match_object(re: &fancy_regex::Regex, s: &str, _from: usize)
     found.first().map(|f| match_obj(f, true))
 }
 
-fn regex_of(v: &Val) -> Option<Rc<fancy_regex::Regex>> {
+fn regex_of(v: &Val) -> Option<std::sync::Arc<fancy_regex::Regex>> {
     match v {
         Val::Func(f) => match f.as_ref() {
             Func::Regex(r) => Some(r.clone()),
