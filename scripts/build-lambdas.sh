@@ -26,10 +26,11 @@ fi
 export PATH="$venv/bin:$PATH"
 rustup target list --installed | grep -qx "$target_triple" || rustup target add "$target_triple"
 
+# The tool crates are whatever tool-lambdas/*/tool.json holds (sfn-gen tools lists them).
+cargo build --quiet -p sfn-gen
 bins=(agent-lambda)
-for manifest in tool-lambdas/*/tool.json; do
-  bins+=("$(basename "$(dirname "$manifest")")")
-done
+crates=$(target/debug/sfn-gen tools)
+for crate in $crates; do bins+=("$crate"); done
 args=()
 for b in "${bins[@]}"; do args+=(--bin "$b"); done
 echo "==> cargo lambda build --release $arch --output-format zip ${args[*]}" >&2

@@ -14,7 +14,12 @@ input=${1:-examples/plan-calculator.json}
 shift || true
 
 echo "==> building sfn-gen, the agent and the tools (debug)" >&2
-cargo build --quiet -p sfn-gen -p agent-lambda -p calculator -p json-query -p http-fetch
+cargo build --quiet -p sfn-gen
+# The tool crates are whatever tool-lambdas/*/tool.json holds (sfn-gen tools lists them).
+packages=(-p agent-lambda)
+crates=$(target/debug/sfn-gen tools)
+for crate in $crates; do packages+=(-p "$crate"); done
+cargo build --quiet "${packages[@]}"
 
 echo "==> checking statemachines/ against the tools' manifests" >&2
 target/debug/sfn-gen generate --check

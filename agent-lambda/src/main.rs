@@ -1,4 +1,7 @@
 //! The agent Lambda: only wiring; the step logic is in the library.
+// rustc computes the layout of `main`'s future (the runtime's service over the reasoners'
+// SDK and HTTP clients) more than 128 queries deep ("queries overflow the depth limit!");
+// the tool binaries stay under the default and do not raise it.
 #![recursion_limit = "256"]
 
 use std::sync::Arc;

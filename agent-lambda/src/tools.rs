@@ -1,8 +1,9 @@
 //! The tool set the agent may call: the manifests, compiled input schemas, and the checks
 //! that turn a model's bad call into an error observation instead of a failed Task.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use protocol::ErrorName;
 use protocol::manifest::ToolManifest;
 use serde_json::Value;
 
@@ -66,7 +67,7 @@ impl ToolSet {
             if file.is_file() {
                 return Self::from_file(&file);
             }
-            let tools = dir.join("tool-lambdas");
+            let tools = protocol::discover::tools_dir(dir);
             if tools.is_dir() {
                 return Self::from_folder(&tools);
             }
@@ -87,23 +88,16 @@ impl ToolSet {
         Self::new(manifests)
     }
 
-    /// Reads `<dir>/*/tool.json`.
+    /// Reads every tool [`protocol::discover`] finds in `dir` (`tool-lambdas/`).
     pub fn from_folder(dir: &Path) -> Result<Self, String> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?
-            .flatten()
-            .map(|e| e.path().join("tool.json"))
-            .filter(|p| p.is_file())
-            .collect();
-        paths.sort();
-        let mut manifests = Vec::new();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            manifests.push(
-                serde_json::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?,
-            );
-        }
-        Self::new(manifests)
+        let found = protocol::discover::discover_manifests(dir).map_err(|e| {
+            // The error's source (I/O or serde, with line and column) is the useful part.
+            match std::error::Error::source(&e) {
+                Some(source) => format!("{e}: {source}"),
+                None => e.to_string(),
+            }
+        })?;
+        Self::new(found.into_iter().map(|(_, manifest)| manifest).collect())
     }
 
     /// The tools, sorted by name.
@@ -129,7 +123,7 @@ impl ToolSet {
     pub fn check(&self, tool: &str, input: &Value) -> Result<&Tool, Rejection> {
         let Some(found) = self.get(tool) else {
             return Err(Rejection {
-                error: "Agent.UnknownTool",
+                error: ErrorName::UnknownTool.as_str(),
                 cause: format!(
                     "There is no tool named `{tool}`. Available tools: {}.",
                     self.names().join(", ")
@@ -139,7 +133,7 @@ impl ToolSet {
         if let Some(raw) = input.get(UNPARSEABLE_ARGUMENTS) {
             // Refused whatever the schema allows: the model's arguments were not JSON.
             return Err(Rejection {
-                error: "ToolError.InvalidInput",
+                error: ErrorName::InvalidInput.as_str(),
                 cause: format!(
                     "The arguments for `{tool}` are not valid JSON: {}. Send a JSON object that matches the tool's inputSchema.",
                     crate::view::render_result(raw, None, 512)
@@ -161,7 +155,7 @@ impl ToolSet {
             Ok(found)
         } else {
             Err(Rejection {
-                error: "ToolError.InvalidInput",
+                error: ErrorName::InvalidInput.as_str(),
                 cause: format!(
                     "The input does not match the inputSchema of `{tool}`: {}. Fix the arguments and call again.",
                     problems.join("; ")

@@ -112,7 +112,11 @@ fn validator_matches_aws_on_recorded_corpus() {
             if json_def {
                 validate_api_rejected += 1;
             }
-            for rule in diags.iter().map(|d| d.rule).collect::<BTreeSet<_>>() {
+            for rule in diags
+                .iter()
+                .map(|d| d.rule.as_str())
+                .collect::<BTreeSet<_>>()
+            {
                 *by_rule.entry(rule).or_default() += 1;
             }
         }
@@ -130,12 +134,17 @@ fn validator_matches_aws_on_recorded_corpus() {
             falsely += 1;
             failing.insert(name.clone());
             for d in &diags {
-                *false_by_rule.entry(d.rule).or_default() += 1;
+                *false_by_rule.entry(d.rule.as_str()).or_default() += 1;
                 report.push(format!("FALSELY REJECTED {name}: {d}"));
             }
         }
     }
 
+    assert!(
+        !invalid.is_empty() && !cases.is_empty(),
+        "the corpus at {} has no invalid/ or no cases/ definitions: the test checked nothing",
+        dir.display()
+    );
     println!("validator on the AWS-recorded corpus ({})", dir.display());
     println!(
         "  rejected:          {rejected}/{} AWS-rejected definitions",

@@ -154,7 +154,8 @@ export class AgentStack extends Stack {
     };
 
     for (const tool of tools) {
-      // Convention: a tool's crate folder is named after the tool.
+      // Convention: a tool's crate folder is named after the tool (protocol's discovery
+      // test holds the workspace's tools to it).
       this.toolFunctions[tool.name] = makeFunction(`Tool-${tool.name}`, tool.name, tool['x-sfn'], {});
     }
     this.agentFunction = makeFunction(

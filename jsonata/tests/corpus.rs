@@ -31,6 +31,11 @@ fn cases() -> Vec<(String, Value)> {
         out.push((path.file_name().unwrap().to_string_lossy().to_string(), v));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(
+        !out.is_empty(),
+        "the corpus folder {} holds no case",
+        dir.display()
+    );
     out
 }
 
@@ -55,7 +60,8 @@ fn collect(v: &Value, out: &mut Vec<String>) {
 fn every_corpus_expression_parses() {
     let mut count = 0;
     let mut failures = Vec::new();
-    for (name, case) in cases() {
+    let cases = cases();
+    for (name, case) in &cases {
         let mut exprs = Vec::new();
         collect(&case["definition"], &mut exprs);
         for e in exprs {
@@ -65,6 +71,10 @@ fn every_corpus_expression_parses() {
             }
         }
     }
+    assert!(
+        cases.is_empty() || count > 0,
+        "the corpus has no JSONata expression: the test checked nothing"
+    );
     assert!(
         failures.is_empty(),
         "{} of {count} failed:\n{}",
@@ -112,7 +122,8 @@ fn same(a: &Value, b: &Value) -> bool {
 fn single_pass_state_outputs_match_aws() {
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (name, case) in cases() {
+    let cases = cases();
+    for (name, case) in &cases {
         let def = &case["definition"];
         let Some(states) = def["States"].as_object() else {
             continue;
@@ -143,6 +154,10 @@ fn single_pass_state_outputs_match_aws() {
         }
     }
     eprintln!("checked {checked} single-Pass cases");
+    assert!(
+        cases.is_empty() || checked > 0,
+        "no single-Pass JSONata case in the corpus: the test checked nothing"
+    );
     assert!(
         failures.is_empty(),
         "{} failed:\n{}",

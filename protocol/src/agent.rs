@@ -7,15 +7,9 @@
 //! `OutputPath: $.Payload`), so stale fields never accumulate. The transcript itself lives in
 //! the offload store; the state holds its pointer and a few counters, and stays under 8 KiB.
 //!
-//! Routing: the state machine's Choice reads only [`AgentStepOutput::route`]:
-//!
-//! | `route` | next state |
-//! | --- | --- |
-//! | `done` | Succeed (output: `answer`) |
-//! | `failed` | Fail with `error` and `cause` |
-//! | `continue` | continue-as-new: StartExecution of the same machine with [`ContinueInput`] |
-//! | `call:<tool>` | that tool's Task, with `calls[0]` |
-//! | `map` | a Map state over `calls`, each routed by its `tool` |
+//! Routing: the state machine's Choice reads only [`AgentStepOutput::route`], a [`Route`]
+//! in its wire form (`done`, `failed`, `continue`, `call:<tool>`, `map`; the table is in
+//! [`crate::route`]). A continued execution starts with [`ContinueInput`].
 //!
 //! A tool Task writes its result to `$.tool` (`{"results": [ToolOutcome]}`); a caught error
 //! of the single-call path lands in `$.failure` (`{"Error": ..., "Cause": ...}`), which the
@@ -29,6 +23,7 @@ use serde_json::Value;
 
 use crate::call::{ExecutionRef, ToolCall};
 use crate::pointer::OffloadPointer;
+use crate::route::Route;
 
 /// What the agent Lambda receives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -94,10 +89,11 @@ pub struct ToolResults {
 /// The ASL error output of a Catch (`{"Error": ..., "Cause": ...}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CaughtError {
-    /// Error name.
+    /// The error name: a tool's `ToolError.*`, or AWS's (`States.Timeout`,
+    /// `Lambda.ServiceException`, ...) when the Task itself failed.
     #[serde(rename = "Error")]
     pub error: String,
-    /// Cause text.
+    /// The failure's description, as the Lambda or Step Functions wrote it (may be JSON).
     #[serde(rename = "Cause", default)]
     pub cause: String,
 }
@@ -175,7 +171,9 @@ pub enum AgentStatus {
 pub struct AgentStepOutput {
     /// The verdict.
     pub status: AgentStatus,
-    /// The routing key for the state machine's Choice (see the module docs).
+    /// The routing key for the state machine's Choice: a [`Route`]'s wire name, written
+    /// from a `Route` (`Route::Done.into()`), never as a literal.
+    #[schemars(with = "Route")]
     pub route: String,
     /// Calls to run (empty unless `status` is `tool_calls`).
     #[serde(default)]
@@ -189,7 +187,8 @@ pub struct AgentStepOutput {
     /// Cause, when `status` is `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    /// The transcript.
+    /// Where the whole conversation is kept (in this execution's offload folder); the
+    /// state carries only this pointer.
     pub transcript: OffloadPointer,
     /// Turns taken so far.
     pub turn: u32,
@@ -206,9 +205,14 @@ pub struct AgentStepOutput {
 }
 
 impl AgentStepOutput {
-    /// The route for a single call to `tool`.
+    /// The route for a single call to `tool`, in its wire form ([`Route::Call`]).
     pub fn call_route(tool: &str) -> String {
-        format!("call:{tool}")
+        Route::call(tool).into()
+    }
+
+    /// The route, parsed; an error names a route string no [`Route`] has.
+    pub fn parsed_route(&self) -> Result<Route, crate::route::UnknownRoute> {
+        self.route.parse()
     }
 }
 

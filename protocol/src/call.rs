@@ -25,7 +25,8 @@ pub struct ToolCall {
 pub struct ExecutionRef {
     /// `$$.Execution.Id`: the execution ARN.
     pub id: String,
-    /// `$$.Execution.Name`.
+    /// `$$.Execution.Name`: the name the execution was started with (the last part of
+    /// its ARN).
     pub name: String,
 }
 

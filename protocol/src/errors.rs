@@ -1,12 +1,15 @@
 //! Stable error names.
 //!
-//! A tool Lambda that fails reports one of these as its `errorType`; the generated state
-//! machine retries or catches on them by name. They are part of the public contract: never
-//! rename one, and never let a Rust type name leak into an `errorType`.
+//! A tool or agent Lambda that fails reports one of these as its `errorType`; the generated
+//! state machine retries or catches on them by name, and ends a run with one of them. They
+//! are part of the public contract: never rename one, and never let a Rust type name leak
+//! into an `errorType`. Every crate takes a name from [`ErrorName`] (`as_str`), never from a
+//! string literal; the table below is the documentation, and a test keeps it, the serde
+//! names and [`ErrorName::ALL`] in agreement.
 
 use serde::{Deserialize, Serialize};
 
-/// Every error name the project's Lambdas can raise.
+/// Every error name the project raises: its Lambdas, its state machine and its local engine.
 ///
 /// | name | raised when | the generated state machine |
 /// | --- | --- | --- |
@@ -29,6 +32,8 @@ use serde::{Deserialize, Serialize};
 /// | `Agent.UnknownTool` | the state machine was asked to route a call to a tool it does not have | fed back to the model |
 /// | `Agent.InvalidStart` | the start input has no `goal` (or a malformed plan) | ends the run (Fail) |
 /// | `Agent.PlanFailed` | a step of a plan failed after the state machine's retries | ends the run (Fail) |
+/// | `Agent.InvalidRoute` | the agent returned a route the machine has no branch for (the machine is older than the tool set: regenerate it) | raised by the machine's own Fail state |
+/// | `Local.TransitionLimitExceeded` | the local engine stopped a run at its transition limit (`sfn-gen run --max-transitions`); AWS has no such error | ends the run (status `ABORTED`) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ErrorName {
     /// `ToolError.InvalidInput`
@@ -88,11 +93,17 @@ pub enum ErrorName {
     /// `Agent.PlanFailed`
     #[serde(rename = "Agent.PlanFailed")]
     PlanFailed,
+    /// `Agent.InvalidRoute`
+    #[serde(rename = "Agent.InvalidRoute")]
+    InvalidRoute,
+    /// `Local.TransitionLimitExceeded`
+    #[serde(rename = "Local.TransitionLimitExceeded")]
+    TransitionLimitExceeded,
 }
 
 impl ErrorName {
     /// Every name, in documentation order.
-    pub const ALL: [ErrorName; 19] = [
+    pub const ALL: [ErrorName; 21] = [
         Self::InvalidInput,
         Self::Retryable,
         Self::Timeout,
@@ -112,6 +123,8 @@ impl ErrorName {
         Self::UnknownTool,
         Self::InvalidStart,
         Self::PlanFailed,
+        Self::InvalidRoute,
+        Self::TransitionLimitExceeded,
     ];
 
     /// The wire name, as it appears in `errorType` and in ASL `ErrorEquals`.
@@ -136,6 +149,8 @@ impl ErrorName {
             Self::UnknownTool => "Agent.UnknownTool",
             Self::InvalidStart => "Agent.InvalidStart",
             Self::PlanFailed => "Agent.PlanFailed",
+            Self::InvalidRoute => "Agent.InvalidRoute",
+            Self::TransitionLimitExceeded => "Local.TransitionLimitExceeded",
         }
     }
 
@@ -174,5 +189,58 @@ mod tests {
             assert_eq!(ErrorName::from_wire(name.as_str()), Some(name));
         }
         assert_eq!(ErrorName::from_wire("InvalidInput"), None);
+    }
+
+    /// The backticked first cell of every row of the table in `ErrorName`'s doc comment.
+    fn documented_names(source: &str) -> Vec<&str> {
+        source
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("/// | `"))
+            .filter_map(|row| row.split_once('`').map(|(name, _)| name))
+            .collect()
+    }
+
+    /// Every `#[serde(rename = "...")]` of the enum.
+    fn serde_names(source: &str) -> Vec<&str> {
+        source
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("#[serde(rename = \""))
+            .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+            .collect()
+    }
+
+    #[test]
+    fn the_doc_table_the_serde_names_and_all_list_the_same_names_in_order() {
+        let source = include_str!("errors.rs");
+        let all: Vec<&str> = ErrorName::ALL.iter().map(|n| n.as_str()).collect();
+        assert_eq!(
+            documented_names(source),
+            all,
+            "the doc table and ErrorName::ALL differ"
+        );
+        assert_eq!(
+            serde_names(source),
+            all,
+            "the serde names and ErrorName::ALL differ"
+        );
+        let unique: std::collections::BTreeSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len(), "a name is listed twice");
+    }
+
+    #[test]
+    fn every_name_has_a_documented_prefix() {
+        // ARCHITECTURE.md, "Error names": tools raise ToolError.*, the offload store
+        // Offload.*, the agent and its machine Agent.*, the local engine Local.*.
+        for name in ErrorName::ALL {
+            let (prefix, rest) = name.as_str().split_once('.').unwrap();
+            assert!(
+                ["ToolError", "Offload", "Agent", "Local"].contains(&prefix),
+                "{name}"
+            );
+            assert!(
+                rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
+                "{name}"
+            );
+        }
     }
 }

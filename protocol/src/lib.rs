@@ -11,13 +11,17 @@
 //! | [`call`] | a tool call, the payload a tool Lambda receives, and its result |
 //! | [`agent`] | the agent step's input and output (the state the loop carries) |
 //! | [`errors`] | the stable error names (`errorType`) shared by tools and generator |
+//! | [`route`] | the routes the agent returns and the generated Choice reads |
+//! | [`discover`](mod@discover) | finding the tool crates (`tool-lambdas/*/tool.json`) |
 //! | [`pointer`](mod@pointer) | the offload pointer (claim check) for data kept out of the state |
 
 pub mod agent;
 pub mod call;
+pub mod discover;
 pub mod errors;
 pub mod manifest;
 pub mod pointer;
+pub mod route;
 pub mod schemas;
 
 pub use agent::{
@@ -25,6 +29,8 @@ pub use agent::{
     LoopState, ToolOutcome, ToolResults,
 };
 pub use call::{ExecutionRef, ToolCall, ToolInvocation, ToolResult};
+pub use discover::{ToolCrate, discover};
 pub use errors::ErrorName;
 pub use manifest::{Annotations, JitterStrategy, RetryPolicy, SfnConfig, ToolManifest};
 pub use pointer::OffloadPointer;
+pub use route::Route;

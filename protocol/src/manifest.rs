@@ -74,7 +74,7 @@ pub enum Architecture {
     /// Graviton (cheaper per GB-second); the default.
     #[default]
     Arm64,
-    /// x86-64.
+    /// Intel or AMD x86-64 (for a tool whose dependencies have no arm64 build).
     X86_64,
 }
 
@@ -90,7 +90,7 @@ pub struct SfnConfig {
     #[serde(default = "default_memory_mb")]
     #[schemars(range(min = limits::MIN_MEMORY_MB, max = limits::MAX_MEMORY_MB))]
     pub memory_mb: u32,
-    /// Lambda architecture.
+    /// The instruction set the function is built for and deployed on (`arm64` unless set).
     #[serde(default)]
     pub architecture: Architecture,
     /// Retry policy for the tool's Task.
@@ -381,7 +381,7 @@ pub enum ToolNameError {
     /// A character outside `[a-zA-Z0-9_-]`.
     #[error("tool name `{name}` contains `{ch}`; use only letters, digits, `_` and `-`")]
     BadChar {
-        /// The name.
+        /// The refused tool name.
         name: String,
         /// The first offending character.
         ch: char,
@@ -520,7 +520,7 @@ mod tests {
     #[test]
     fn check_refuses_states_all_not_alone() {
         let mut m = tool();
-        m.x_sfn.retry.errors = vec!["ToolError.Retryable".into(), "States.ALL".into()];
+        m.x_sfn.retry.errors = vec![ErrorName::Retryable.as_str().into(), "States.ALL".into()];
         let problems = m.check();
         assert_eq!(pointers(&m), ["/x-sfn/retry/errors"]);
         assert!(problems[0].message.contains("States.ALL must appear alone"));

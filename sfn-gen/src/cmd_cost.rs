@@ -37,7 +37,7 @@ pub struct Args {
     /// Express only: billed memory in MB (64 MB steps, 64 minimum).
     #[arg(long, default_value_t = 64)]
     pub memory_mb: u64,
-    /// Print JSON.
+    /// `text` (lines for people) or `json` (one object with the same figures, for scripts).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
 }

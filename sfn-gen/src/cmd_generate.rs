@@ -85,7 +85,7 @@ fn resolve(args: &Args) -> anyhow::Result<Paths> {
     let tools = args
         .tools
         .clone()
-        .unwrap_or_else(|| root.join("tool-lambdas"));
+        .unwrap_or_else(|| protocol::discover::tools_dir(&root));
     let config = match &args.config {
         Some(path) => Some(path.clone()),
         None => Some(root.join("sfn-gen.json")).filter(|p| p.is_file()),

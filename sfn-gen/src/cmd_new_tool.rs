@@ -74,7 +74,6 @@ workspace = true
             "src/main.rs".into(),
             format!(
                 r#"//! The `{name}` tool Lambda: only wiring; the logic is in the library.
-#![recursion_limit = "256"]
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {{
@@ -211,7 +210,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => find_workspace(&std::env::current_dir()?)
             .context("no Cargo workspace above the current folder; pass --root")?,
     };
-    let dir = root.join("tool-lambdas").join(&args.name);
+    let dir = protocol::discover::tools_dir(&root).join(&args.name);
     if dir.exists() {
         bail!(
             "`{}` already exists; pick another name or remove it",

@@ -17,8 +17,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use asl::engine::mocks::MockInvoker;
-use asl::engine::{Clock, Event, ExecutionIdentity, RunOptions, run as run_engine};
+use asl::engine::{
+    Clock, Event, ExecutionIdentity, Outcome, RunOptions, Status, run as run_engine,
+};
 use asl::task::{InvokeError, InvokeRequest, LambdaInvoker};
+use lambda_local::FunctionStats;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::local_lambdas::{self, AGENT_FUNCTION, LocalFunctions, LocalInvoker};
@@ -153,8 +157,26 @@ pub fn placeholders(definition: &Value) -> Vec<String> {
     found
 }
 
-/// Runs the subcommand.
+/// Runs the subcommand: load, resolve, execute, report.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let loaded = load(&args)?;
+    let prepared = resolve(&args, loaded)?;
+    let executed = execute(&args, prepared);
+    report(&args, &executed)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stage 1: what the command line names, read and checked.
+struct Loaded {
+    definition: Value,
+    input: Value,
+    mocks: Option<MockInvoker>,
+    identity: ExecutionIdentity,
+}
+
+/// Reads the definition (validated as `sfn-gen validate` would), the input, the mocks and
+/// the execution identity.
+fn load(args: &Args) -> anyhow::Result<Loaded> {
     let text = std::fs::read_to_string(&args.definition)
         .with_context(|| format!("cannot read `{}`", args.definition.display()))?;
     let definition: Value = serde_json::from_str(&text).with_context(|| {
@@ -173,7 +195,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .transpose()?
         .map(|m| MockInvoker::from_json(&m).map_err(|e| anyhow::anyhow!("--mocks: {e}")))
         .transpose()?;
-
     let mut identity = ExecutionIdentity::named(
         args.definition
             .file_stem()
@@ -191,8 +212,72 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             identity.start_time = start_time;
         }
     }
+    Ok(Loaded {
+        definition,
+        input,
+        mocks,
+        identity,
+    })
+}
 
-    // Real functions.
+/// Stage 2: a run ready to start, its functions served and its placeholders filled.
+struct Prepared {
+    definition: Value,
+    input: Value,
+    options: RunOptions,
+    invokers: Arc<Invokers>,
+}
+
+/// Starts the real functions, fills the placeholders and sets the engine's options.
+fn resolve(args: &Args, loaded: Loaded) -> anyhow::Result<Prepared> {
+    let Loaded {
+        definition,
+        input,
+        mocks,
+        identity,
+    } = loaded;
+    let local = serve_functions(args)?;
+    let explicit = args
+        .substitutions
+        .iter()
+        .map(|flag| pair("--sub", flag))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let substitutions = substitutions(&definition, explicit, &identity, |function| {
+        local.as_ref().is_some_and(|l| l.serves(function))
+            || mocks.as_ref().is_some_and(|m| m.has(function))
+    })?;
+    let mut options = RunOptions {
+        identity,
+        clock: if args.real_time {
+            Clock::Real
+        } else {
+            Clock::Virtual
+        },
+        max_transitions: args.max_transitions,
+        substitutions,
+        concurrent: !args.sequential && local.is_some(),
+        record_history: args.history,
+        ..RunOptions::default()
+    };
+    if let Some(envelope) = mocks.as_ref().and_then(|m| m.envelope()) {
+        options.lambda_invoke_envelope = envelope.clone();
+    }
+    if text_mode(args) {
+        options.observer = Some(Arc::new(trace_event));
+    }
+    let invokers = Arc::new(Invokers { mocks, local });
+    options.invoker = invokers.clone();
+    Ok(Prepared {
+        definition,
+        input,
+        options,
+        invokers,
+    })
+}
+
+/// The real functions (`--lambda`, `--workspace-lambdas`), started, sharing one offload
+/// folder; `None` when the run serves none.
+fn serve_functions(args: &Args) -> anyhow::Result<Option<LocalInvoker>> {
     let mut functions = LocalFunctions {
         release: args.release,
         ..LocalFunctions::default()
@@ -233,23 +318,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         env.insert(k, v);
     }
     functions.env = env;
-    let serving_real = !functions.explicit.is_empty() || functions.workspace.is_some();
-    let local = if serving_real {
-        Some(functions.start()?)
-    } else {
-        None
-    };
-
-    // Placeholders: explicit substitutions, then served or mocked function names.
-    let region = identity.region.clone();
-    let account = identity.account_id.clone();
-    let arn = |name: &str| format!("arn:aws:lambda:{region}:{account}:function:{name}");
-    let mut substitutions: Vec<(String, String)> = Vec::new();
-    for flag in &args.substitutions {
-        substitutions.push(pair("--sub", flag)?);
+    if functions.explicit.is_empty() && functions.workspace.is_none() {
+        return Ok(None);
     }
+    Ok(Some(functions.start()?))
+}
+
+/// The value of every `${...}` placeholder in `definition`: `explicit` ones (`--sub`) as
+/// given, then the generator's function placeholders (`${AgentFunctionArn}`,
+/// `${ToolFunctionArn_<tool>}`) and any function `is_served` knows as that function's ARN,
+/// then `${...StateMachineArn}` as this machine's. Any other is an error naming them all.
+fn substitutions(
+    definition: &Value,
+    explicit: Vec<(String, String)>,
+    identity: &ExecutionIdentity,
+    is_served: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let arn = |name: &str| {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{name}",
+            identity.region, identity.account_id
+        )
+    };
+    let mut substitutions = explicit;
     let mut unresolved = Vec::new();
-    for name in placeholders(&definition) {
+    for name in placeholders(definition) {
         if substitutions.iter().any(|(k, _)| k == &name) {
             continue;
         }
@@ -262,10 +355,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         // The generator's function placeholders always resolve (a call to a function that
         // is neither served nor mocked fails at that Task with a clear cause).
-        let known = function != name
-            || local.as_ref().is_some_and(|l| l.serves(&function))
-            || mocks.as_ref().is_some_and(|m| m.has(&function));
-        if known {
+        if function != name || is_served(&function) {
             substitutions.push((name, arn(&function)));
         } else if name == "StateMachineArn" || name.ends_with("StateMachineArn") {
             substitutions.push((name, identity.state_machine_arn.clone()));
@@ -283,31 +373,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .join(", ")
         );
     }
+    Ok(substitutions)
+}
 
-    let mut options = RunOptions {
-        identity,
-        clock: if args.real_time {
-            Clock::Real
-        } else {
-            Clock::Virtual
-        },
-        max_transitions: args.max_transitions,
-        substitutions,
-        concurrent: !args.sequential && serving_real,
-        record_history: args.history,
-        ..RunOptions::default()
-    };
-    if let Some(envelope) = mocks.as_ref().and_then(|m| m.envelope()) {
-        options.lambda_invoke_envelope = envelope.clone();
-    }
-    let text_mode = args.format == "text";
-    if text_mode {
-        options.observer = Some(Arc::new(trace_event));
-    }
-    let invokers = Arc::new(Invokers { mocks, local });
-    options.invoker = invokers.clone();
-    // Continue-as-new: a `states:startExecution` of this machine queues a new execution,
-    // run when the current one ends (as AWS would run it, concurrently but independently).
+/// One execution of the run (a continue-as-new hand-off starts another).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ExecutionSummary {
+    name: String,
+    status: Status,
+    transitions: u64,
+}
+
+/// Stage 3: what the run did.
+struct Executed {
+    /// The last execution's outcome.
+    outcome: Outcome,
+    /// Every execution, in the order they ran.
+    executions: Vec<ExecutionSummary>,
+    /// State transitions of all executions.
+    transitions: u64,
+    wall_seconds: f64,
+    /// The real functions that served at least one invocation.
+    functions: Vec<FunctionStats>,
+}
+
+/// Runs the execution, then each execution it started with a `states:startExecution` of
+/// this machine (continue-as-new, as AWS would run it: concurrently but independently, so
+/// here when the current one ends), up to `--max-executions`.
+fn execute(args: &Args, prepared: Prepared) -> Executed {
+    let Prepared {
+        definition,
+        mut input,
+        mut options,
+        invokers,
+    } = prepared;
     let queued: Arc<std::sync::Mutex<Vec<(String, Value)>>> = Arc::default();
     let queue = queued.clone();
     let base_identity = options.identity.clone();
@@ -335,21 +434,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(json!({"ExecutionArn": arn_of(&name), "StartDate": asl::engine::context::now_iso()}))
     }));
     let started = std::time::Instant::now();
-    let mut input = input;
     let mut executions = Vec::new();
-    let mut total_transitions = 0;
+    let mut transitions = 0;
     let outcome = loop {
         let outcome = run_engine(&definition, input, &options);
-        total_transitions += outcome.transitions;
-        executions.push(json!({
-            "name": options.identity.execution_name,
-            "status": outcome.status.as_str(),
-            "transitions": outcome.transitions,
-        }));
+        transitions += outcome.transitions;
+        executions.push(ExecutionSummary {
+            name: options.identity.execution_name.clone(),
+            status: outcome.status,
+            transitions: outcome.transitions,
+        });
         let next = queued.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match next {
             Some((name, next_input)) if executions.len() < args.max_executions => {
-                if text_mode {
+                if text_mode(args) {
                     eprintln!("↪ continued as execution {name}");
                 }
                 let mut identity =
@@ -362,74 +460,115 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let wall_seconds = started.elapsed().as_secs_f64();
-    let functions: Vec<Value> = invokers
+    let functions = invokers
         .local
         .as_ref()
         .map(|l| {
             l.stats()
                 .into_iter()
                 .filter(|s| s.invocations > 0)
-                .map(|s| json!(s))
                 .collect()
         })
         .unwrap_or_default();
+    Executed {
+        outcome,
+        executions,
+        transitions,
+        wall_seconds,
+        functions,
+    }
+}
+
+/// What `--format json` prints: one object (ARCHITECTURE.md, "Interfaces tests rely on").
+/// `functions` appears when real functions served, `executions` when the run continued
+/// as new, `history` with `--history`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunReport<'a> {
+    status: Status,
+    output: Option<&'a Value>,
+    error: Option<&'a str>,
+    cause: Option<&'a str>,
+    /// State transitions of all executions.
+    transitions: u64,
+    /// The last execution's time on its clock.
+    duration_seconds: f64,
+    wall_seconds: f64,
+    /// The last execution's history events.
+    events: u64,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    functions: &'a [FunctionStats],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executions: Option<&'a [ExecutionSummary]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a [Event]>,
+}
+
+impl<'a> RunReport<'a> {
+    fn new(executed: &'a Executed, history: bool) -> Self {
+        let outcome = &executed.outcome;
+        Self {
+            status: outcome.status,
+            output: outcome.output.as_ref(),
+            error: outcome.error.as_deref(),
+            cause: outcome.cause.as_deref(),
+            transitions: executed.transitions,
+            duration_seconds: outcome.duration_seconds,
+            wall_seconds: executed.wall_seconds,
+            events: outcome.event_count,
+            functions: &executed.functions,
+            executions: (executed.executions.len() > 1).then_some(&executed.executions[..]),
+            history: history.then_some(&outcome.history[..]),
+        }
+    }
+}
+
+/// Stage 4: the run on stdout, as one JSON object or as a summary.
+fn report(args: &Args, executed: &Executed) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    if text_mode {
-        eprintln!();
+    if !text_mode(args) {
+        let report = RunReport::new(executed, args.history);
+        writeln!(stdout, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    let outcome = &executed.outcome;
+    eprintln!();
+    writeln!(
+        stdout,
+        "{} after {} state transitions in {} execution(s) ({:.3} s wall, {:.1} s on the {} clock)",
+        outcome.status.as_str(),
+        executed.transitions,
+        executed.executions.len(),
+        executed.wall_seconds,
+        outcome.duration_seconds,
+        if args.real_time { "real" } else { "virtual" }
+    )?;
+    if let Some(output) = &outcome.output {
+        writeln!(stdout, "output: {}", serde_json::to_string_pretty(output)?)?;
+    }
+    if outcome.error.is_some() || outcome.cause.is_some() {
         writeln!(
             stdout,
-            "{} after {} state transitions in {} execution(s) ({:.3} s wall, {:.1} s on the {} clock)",
-            outcome.status.as_str(),
-            total_transitions,
-            executions.len(),
-            wall_seconds,
-            outcome.duration_seconds,
-            if args.real_time { "real" } else { "virtual" }
+            "error: {}\ncause: {}",
+            outcome.error.as_deref().unwrap_or("(none)"),
+            outcome.cause.as_deref().unwrap_or("(none)")
         )?;
-        if let Some(output) = &outcome.output {
-            writeln!(stdout, "output: {}", serde_json::to_string_pretty(output)?)?;
-        }
-        if outcome.error.is_some() || outcome.cause.is_some() {
-            writeln!(
-                stdout,
-                "error: {}\ncause: {}",
-                outcome.error.as_deref().unwrap_or("(none)"),
-                outcome.cause.as_deref().unwrap_or("(none)")
-            )?;
-        }
-        for f in &functions {
-            writeln!(stdout, "function {}", f)?;
-        }
-        if args.history {
-            writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&outcome.history)?
-            )?;
-        }
-    } else {
-        let mut report = json!({
-            "status": outcome.status.as_str(),
-            "output": outcome.output,
-            "error": outcome.error,
-            "cause": outcome.cause,
-            "transitions": total_transitions,
-            "durationSeconds": outcome.duration_seconds,
-            "wallSeconds": wall_seconds,
-            "events": outcome.event_count,
-        });
-        if !functions.is_empty() {
-            report["functions"] = Value::Array(functions);
-        }
-        if executions.len() > 1 {
-            report["executions"] = Value::Array(executions);
-        }
-        if args.history {
-            report["history"] = serde_json::to_value(&outcome.history)?;
-        }
-        writeln!(stdout, "{}", serde_json::to_string(&report)?)?;
     }
-    Ok(ExitCode::SUCCESS)
+    for f in &executed.functions {
+        writeln!(stdout, "function {}", serde_json::to_string(f)?)?;
+    }
+    if args.history {
+        writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&outcome.history)?
+        )?;
+    }
+    Ok(())
+}
+
+fn text_mode(args: &Args) -> bool {
+    args.format == "text"
 }
 
 /// Trace lines printed in full before the trace turns into a progress display.
@@ -488,5 +627,105 @@ mod tests {
     fn placeholders_are_listed_once_in_order() {
         let definition = json!({"a": "${B}", "b": ["${A}", "x ${B} y"], "c": "$.no"});
         assert_eq!(placeholders(&definition), vec!["B", "A"]);
+    }
+
+    #[test]
+    fn placeholders_resolve_to_given_values_functions_and_this_machine() {
+        let definition = json!({"States": [
+            "${AgentFunctionArn}", "${ToolFunctionArn_calc}", "${Mocked}",
+            "${ChildStateMachineArn}", "${Given}"
+        ]});
+        let identity = ExecutionIdentity::named("sm", "e");
+        let given = vec![("Given".to_owned(), "x".to_owned())];
+        let resolved = substitutions(&definition, given, &identity, |f| f == "Mocked").unwrap();
+        let function =
+            |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
+        assert_eq!(
+            resolved,
+            [
+                ("Given".to_owned(), "x".to_owned()),
+                ("AgentFunctionArn".to_owned(), function("agent-lambda")),
+                ("ToolFunctionArn_calc".to_owned(), function("calc")),
+                ("Mocked".to_owned(), function("Mocked")),
+                (
+                    "ChildStateMachineArn".to_owned(),
+                    "arn:aws:states:us-east-1:123456789012:stateMachine:sm".to_owned()
+                ),
+            ]
+        );
+        let err = substitutions(
+            &json!(["${A}", "${Mocked}", "${B}"]),
+            Vec::new(),
+            &identity,
+            |_| false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "placeholders without a value: ${A}, ${Mocked}, ${B}. Serve the functions"
+            ),
+            "{err}"
+        );
+    }
+
+    fn executed(executions: usize) -> Executed {
+        let outcome = Outcome {
+            status: Status::Failed,
+            output: None,
+            error: Some("Oops".into()),
+            cause: Some("on purpose".into()),
+            transitions: 1,
+            history: Vec::new(),
+            event_count: 4,
+            duration_seconds: 10.0,
+        };
+        Executed {
+            outcome,
+            executions: (0..executions)
+                .map(|i| ExecutionSummary {
+                    name: format!("e{i}"),
+                    status: if i + 1 == executions {
+                        Status::Failed
+                    } else {
+                        Status::Succeeded
+                    },
+                    transitions: 1,
+                })
+                .collect(),
+            transitions: executions as u64,
+            wall_seconds: 0.5,
+            functions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_json_report_holds_the_documented_keys_in_order() {
+        let one = executed(1);
+        assert_eq!(
+            serde_json::to_string(&RunReport::new(&one, false)).unwrap(),
+            r#"{"status":"FAILED","output":null,"error":"Oops","cause":"on purpose","transitions":1,"durationSeconds":10.0,"wallSeconds":0.5,"events":4}"#
+        );
+    }
+
+    #[test]
+    fn functions_executions_and_history_appear_only_when_there_is_something_to_say() {
+        let mut two = executed(2);
+        two.outcome.output = Some(json!({"a": 1}));
+        two.functions.push(FunctionStats {
+            name: "calc".into(),
+            invocations: 2,
+            init_ms: vec![1.5],
+        });
+        assert_eq!(
+            serde_json::to_string(&RunReport::new(&two, true)).unwrap(),
+            concat!(
+                r#"{"status":"FAILED","output":{"a":1},"error":"Oops","cause":"on purpose","#,
+                r#""transitions":2,"durationSeconds":10.0,"wallSeconds":0.5,"events":4,"#,
+                r#""functions":[{"name":"calc","invocations":2,"init_ms":[1.5]}],"#,
+                r#""executions":[{"name":"e0","status":"SUCCEEDED","transitions":1},"#,
+                r#"{"name":"e1","status":"FAILED","transitions":1}],"history":[]}"#
+            )
+        );
     }
 }

@@ -22,8 +22,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
-use protocol::errors::LAMBDA_TRANSIENT_ERRORS;
+use protocol::errors::{ErrorName, LAMBDA_TRANSIENT_ERRORS};
 use protocol::manifest::{JitterStrategy, ToolManifest};
+use protocol::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -207,7 +208,7 @@ pub fn tool_retry(tool: &ToolManifest) -> Value {
 
 fn agent_retry() -> Value {
     let mut errors: Vec<&str> = LAMBDA_TRANSIENT_ERRORS.to_vec();
-    errors.push("Agent.ReasonerThrottled");
+    errors.push(ErrorName::ReasonerThrottled.as_str());
     json!([
         {
             "ErrorEquals": errors,
@@ -218,7 +219,7 @@ fn agent_retry() -> Value {
             "JitterStrategy": "FULL"
         },
         {
-            "ErrorEquals": ["Agent.ReasonerError"],
+            "ErrorEquals": [ErrorName::ReasonerError],
             "IntervalSeconds": 2,
             "MaxAttempts": 2,
             "BackoffRate": 2.0,
@@ -284,8 +285,22 @@ fn invalid_route_state() -> Value {
     json!({
         "Type": "Fail",
         "Comment": mark("the agent returned a route this machine does not know"),
-        "Error": "Agent.InvalidRoute",
+        "Error": ErrorName::InvalidRoute,
         "Cause": "The agent's route matched no state; regenerate the state machine after changing the tool set (sfn-gen generate)."
+    })
+}
+
+/// The state each route that names no tool leads to (both query languages).
+fn fixed_route_targets() -> [(Route, &'static str); 4] {
+    Route::FIXED.map(|route| {
+        let next = match route {
+            Route::Map => "ParallelCalls",
+            Route::Done => "Done",
+            Route::Failed => "Failed",
+            Route::Continue => "ContinueAsNew",
+            Route::Call(_) => unreachable!("Route::FIXED names no tool"),
+        };
+        (route, next)
     })
 }
 
@@ -317,24 +332,26 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: b
     );
     let mut choices: Vec<Value> = if compact {
         // Compact layout: single calls also go through the Map (5 transitions, not 3).
-        vec![json!({"Variable": "$.route", "StringMatches": "call:*", "Next": "ParallelCalls"})]
+        vec![json!({
+            "Variable": "$.route",
+            "StringMatches": format!("{}*", Route::CALL_PREFIX),
+            "Next": "ParallelCalls"
+        })]
     } else {
         tools
             .iter()
             .map(|t| {
                 json!({
                     "Variable": "$.route",
-                    "StringEquals": format!("call:{}", t.name),
+                    "StringEquals": Route::call(&t.name),
                     "Next": format!("Tool_{}", t.name)
                 })
             })
             .collect()
     };
-    choices.push(json!({"Variable": "$.route", "StringEquals": "map", "Next": "ParallelCalls"}));
-    choices.push(json!({"Variable": "$.route", "StringEquals": "done", "Next": "Done"}));
-    choices.push(json!({"Variable": "$.route", "StringEquals": "failed", "Next": "Failed"}));
-    choices
-        .push(json!({"Variable": "$.route", "StringEquals": "continue", "Next": "ContinueAsNew"}));
+    for (route, next) in fixed_route_targets() {
+        choices.push(json!({"Variable": "$.route", "StringEquals": route, "Next": next}));
+    }
     states.insert(
         "Route".into(),
         json!({
@@ -433,7 +450,7 @@ fn jsonpath_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: b
             "Parameters": {
                 "call_id.$": "$.call.call_id",
                 "tool.$": "$.call.tool",
-                "error": "Agent.UnknownTool",
+                "error": ErrorName::UnknownTool,
                 "cause": "No tool of this name exists in this state machine; use one of the tools listed in the tool configuration."
             },
             "End": true
@@ -523,8 +540,9 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bo
         }),
     );
     let mut choices: Vec<Value> = if compact {
+        let kind = Route::CALL_PREFIX.trim_end_matches(':');
         vec![json!({
-            "Condition": "{% $substringBefore($states.input.route, ':') = 'call' %}",
+            "Condition": format!("{{% $substringBefore($states.input.route, ':') = '{kind}' %}}"),
             "Next": "ParallelCalls"
         })]
     } else {
@@ -532,18 +550,13 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bo
             .iter()
             .map(|t| {
                 json!({
-                    "Condition": format!("{{% $states.input.route = 'call:{}' %}}", t.name),
+                    "Condition": format!("{{% $states.input.route = '{}' %}}", Route::call(&t.name)),
                     "Next": format!("Tool_{}", t.name)
                 })
             })
             .collect()
     };
-    for (route, next) in [
-        ("map", "ParallelCalls"),
-        ("done", "Done"),
-        ("failed", "Failed"),
-        ("continue", "ContinueAsNew"),
-    ] {
+    for (route, next) in fixed_route_targets() {
         choices.push(json!({
             "Condition": format!("{{% $states.input.route = '{route}' %}}"),
             "Next": next
@@ -635,7 +648,7 @@ fn jsonata_machine(tools: &[ToolManifest], config: &GeneratorConfig, compact: bo
         json!({
             "Type": "Pass",
             "Comment": mark("a call naming no known tool becomes an error observation"),
-            "Output": "{% {'call_id': $states.input.call.call_id, 'tool': $states.input.call.tool, 'error': 'Agent.UnknownTool', 'cause': 'No tool of this name exists in this state machine; use one of the tools listed in the tool configuration.'} %}",
+            "Output": format!("{{% {{'call_id': $states.input.call.call_id, 'tool': $states.input.call.tool, 'error': '{}', 'cause': 'No tool of this name exists in this state machine; use one of the tools listed in the tool configuration.'}} %}}", ErrorName::UnknownTool),
             "End": true
         }),
     );
@@ -805,6 +818,40 @@ mod tests {
         assert_eq!(
             task["Parameters"]["Payload"]["execution"]["id.$"],
             "$$.Execution.Id"
+        );
+    }
+
+    #[test]
+    fn the_route_choice_has_a_branch_for_every_route_the_agent_can_return() {
+        let generated =
+            generate(&[manifest("b"), manifest("a")], &GeneratorConfig::default()).unwrap();
+        let choices = generated.definition["States"]["Route"]["Choices"]
+            .as_array()
+            .unwrap();
+        let routes: Vec<Route> = choices
+            .iter()
+            .map(|rule| rule["StringEquals"].as_str().unwrap().parse().unwrap())
+            .collect();
+        // ARCHITECTURE.md, "Routes": one `call:<tool>` per tool, then map, done, failed,
+        // continue; anything else falls to InvalidRoute.
+        assert_eq!(
+            routes,
+            [
+                Route::call("a"),
+                Route::call("b"),
+                Route::Map,
+                Route::Done,
+                Route::Failed,
+                Route::Continue
+            ]
+        );
+        assert_eq!(
+            generated.definition["States"]["Route"]["Default"],
+            "InvalidRoute"
+        );
+        assert_eq!(
+            generated.definition["States"]["InvalidRoute"]["Error"],
+            "Agent.InvalidRoute"
         );
     }
 

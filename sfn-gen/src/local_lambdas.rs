@@ -2,9 +2,9 @@
 //! [`asl::task::LambdaInvoker`] to [`lambda_local::LocalLambdas`].
 //!
 //! Functions come from `--lambda NAME=PATH` flags and, with `--workspace-lambdas`, from the
-//! workspace itself: the agent (`agent-lambda`) and every tool crate under `tool-lambdas/`
-//! that has a `tool.json` (the function is named after the manifest's `name`, the binary
-//! after the crate's directory), taken from `target/debug` (or `--release` builds).
+//! workspace itself: the agent (`agent-lambda`) and every tool crate [`protocol::discover`]
+//! finds (the function is named after the manifest's `name`, the binary after the crate),
+//! taken from `target/debug` (or `--release` builds).
 //! Placeholders in the ASL resolve to these names (`${AgentFunctionArn}` to `agent-lambda`,
 //! `${ToolFunctionArn_<tool>}` to `<tool>`).
 
@@ -67,20 +67,11 @@ impl LocalFunctions {
                 .unwrap_or_else(|| root.join("target"))
                 .join(if self.release { "release" } else { "debug" });
             found.insert(AGENT_FUNCTION.to_owned(), target.join(AGENT_FUNCTION));
-            let tools = root.join("tool-lambdas");
-            let entries = std::fs::read_dir(&tools)
-                .with_context(|| format!("cannot list `{}`", tools.display()))?;
-            for entry in entries.flatten() {
-                let manifest = entry.path().join("tool.json");
-                let Ok(text) = std::fs::read_to_string(&manifest) else {
-                    continue;
-                };
-                let doc: Value = serde_json::from_str(&text)
-                    .with_context(|| format!("`{}` is not JSON", manifest.display()))?;
-                let name = doc["name"].as_str().with_context(|| {
-                    format!("`{}`: /name is missing or not a string", manifest.display())
-                })?;
-                found.insert(name.to_owned(), target.join(entry.file_name()));
+            let tools =
+                protocol::discover::discover_manifests(&protocol::discover::tools_dir(root))
+                    .context("cannot read the workspace's tools for `--workspace-lambdas`")?;
+            for (krate, manifest) in tools {
+                found.insert(manifest.name, target.join(krate.crate_name()));
             }
         }
         for (name, path) in &self.explicit {

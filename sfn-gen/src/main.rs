@@ -13,6 +13,7 @@ mod cmd_graph;
 mod cmd_new_tool;
 mod cmd_pull;
 mod cmd_run;
+mod cmd_tools;
 mod cmd_validate;
 mod generate;
 mod local_lambdas;
@@ -40,6 +41,8 @@ enum Command {
     Graph(cmd_graph::Args),
     /// Scaffold a new tool Lambda crate under tool-lambdas/.
     NewTool(cmd_new_tool::Args),
+    /// List the tool crates (every tool-lambdas/*/tool.json), for scripts.
+    Tools(cmd_tools::Args),
     /// Write the deployed definition back into statemachines/ (ARNs become placeholders).
     Pull(cmd_pull::Args),
     /// Show drift between statemachines/ and the deployed state machine.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Cost(args) => cmd_cost::run(args),
         Command::Graph(args) => cmd_graph::run(args),
         Command::NewTool(args) => cmd_new_tool::run(args),
+        Command::Tools(args) => cmd_tools::run(args),
         Command::Pull(args) => cmd_pull::run_pull(args),
         Command::Diff(args) => cmd_pull::run_diff(args),
         Command::Placeholders { definition } => list_placeholders(&definition),

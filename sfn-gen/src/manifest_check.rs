@@ -117,24 +117,15 @@ pub fn load(path: &Path) -> Result<ToolManifest, Vec<Problem>> {
     }
 }
 
-/// Loads every `<dir>/*/tool.json`, sorted by folder name; folders without one are not
-/// tools and are skipped. Fails with the problems of every refused manifest.
+/// Loads every tool [`protocol::discover`] finds in `dir`, sorted by folder name. Fails
+/// with the problems of every refused manifest.
 pub fn read_tools_dir(dir: &Path) -> anyhow::Result<Result<Vec<ToolManifest>, Vec<FileProblem>>> {
-    use anyhow::Context;
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list the tools folder `{}`", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .map(|p| p.join("tool.json"))
-        // `symlink_metadata` so that a dangling link is reported, not skipped.
-        .filter(|p| std::fs::symlink_metadata(p).is_ok())
-        .collect();
-    paths.sort();
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
-    for path in paths {
+    for path in protocol::discover(dir)?
+        .into_iter()
+        .map(|tool| tool.manifest)
+    {
         match load(&path) {
             Ok(manifest) => manifests.push(manifest),
             Err(found) => problems.extend(found.into_iter().map(|problem| FileProblem {

@@ -21,6 +21,7 @@ use aws_sdk_bedrockruntime::types::{
     ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::{Document, Number};
+use protocol::ErrorName;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
@@ -262,7 +263,7 @@ impl Reasoner for BedrockReasoner {
                 )))
             }
             StopReason::GuardrailIntervened | StopReason::ContentFiltered => Ok(Decision::Fail {
-                error: "Agent.Refused".into(),
+                error: ErrorName::Refused.as_str().into(),
                 cause: format!(
                     "the model stopped with {}: {}",
                     response.stop_reason().as_str(),

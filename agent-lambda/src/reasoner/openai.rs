@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use netguard::AddressPolicy;
+use protocol::ErrorName;
 use serde_json::{Value, json};
 
 use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError, system_prompt};
@@ -235,7 +236,7 @@ pub fn parse_response(body: &Value) -> Result<Decision, ReasonerError> {
         .unwrap_or("stop");
     match finish {
         "content_filter" => Ok(Decision::Fail {
-            error: "Agent.Refused".into(),
+            error: ErrorName::Refused.as_str().into(),
             cause: "the model's answer was filtered (finish_reason content_filter)".into(),
         }),
         _ if !calls.is_empty() => Ok(Decision::Calls { calls, text }),

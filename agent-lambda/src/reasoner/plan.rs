@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use protocol::ErrorName;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -235,7 +236,7 @@ impl Reasoner for PlanReasoner {
             Ok(plan) => plan,
             Err(cause) => {
                 return Ok(Decision::Fail {
-                    error: "Agent.InvalidStart".into(),
+                    error: ErrorName::InvalidStart.as_str().into(),
                     cause,
                 });
             }
@@ -260,7 +261,7 @@ impl Reasoner for PlanReasoner {
                     }
                     (_, Some(error)) => {
                         return Ok(Decision::Fail {
-                            error: "Agent.PlanFailed".into(),
+                            error: ErrorName::PlanFailed.as_str().into(),
                             cause: format!(
                                 "plan step `{call_id}` failed with {error}: {}",
                                 cause.as_deref().unwrap_or("")
@@ -285,7 +286,7 @@ impl Reasoner for PlanReasoner {
                     Ok(input) => input,
                     Err(cause) => {
                         return Ok(Decision::Fail {
-                            error: "Agent.PlanFailed".into(),
+                            error: ErrorName::PlanFailed.as_str().into(),
                             cause: format!("plan step `{}`: {cause}", step.id),
                         });
                     }
@@ -308,13 +309,13 @@ impl Reasoner for PlanReasoner {
                 .map(Decision::Answer)
                 .or_else(|cause| {
                     Ok(Decision::Fail {
-                        error: "Agent.PlanFailed".into(),
+                        error: ErrorName::PlanFailed.as_str().into(),
                         cause,
                     })
                 });
         }
         Ok(Decision::Fail {
-            error: "Agent.PlanFailed".into(),
+            error: ErrorName::PlanFailed.as_str().into(),
             cause: "the plan is waiting on steps that never ran (their results are missing)".into(),
         })
     }

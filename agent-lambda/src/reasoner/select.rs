@@ -60,7 +60,17 @@ impl ReasonerKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == name)
-            .ok_or_else(|| format!("unknown reasoner `{name}`; use `plan`, `bedrock` or `openai`"))
+            .ok_or_else(|| format!("unknown reasoner `{name}`; use {}", Self::names()))
+    }
+
+    /// Every kind's name in backticks, as a sentence lists them (`a`, `b` or `c`).
+    fn names() -> String {
+        let names: Vec<String> = Self::ALL.map(|k| format!("`{}`", k.as_str())).into();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 
@@ -204,9 +214,11 @@ impl ReasonerConfig {
 }
 
 /// The reasoners of one agent process: the configuration and the clients, built on first
-/// use and shared across steps.
+/// use and shared across steps, or one fixed reasoner (tests, embedding) that answers
+/// whatever the options say.
 pub struct Reasoners {
     config: ReasonerConfig,
+    fixed: Option<Arc<dyn Reasoner>>,
     bedrock: Mutex<BTreeMap<String, Arc<BedrockReasoner>>>,
     http: OnceLock<Result<reqwest::Client, String>>,
 }
@@ -216,9 +228,25 @@ impl Reasoners {
     pub fn new(config: ReasonerConfig) -> Self {
         Self {
             config,
+            fixed: None,
             bedrock: Mutex::default(),
             http: OnceLock::new(),
         }
+    }
+
+    /// Uses `reasoner` for every run, whatever its options (which are then not checked).
+    pub fn fix(&mut self, reasoner: Arc<dyn Reasoner>) {
+        self.fixed = Some(reasoner);
+    }
+
+    /// Replaces the configuration (and the clients built for the old one); a fixed
+    /// reasoner stays.
+    pub fn configure(&mut self, config: ReasonerConfig) {
+        let fixed = self.fixed.take();
+        *self = Self {
+            fixed,
+            ..Self::new(config)
+        };
     }
 
     /// The configuration.
@@ -226,9 +254,21 @@ impl Reasoners {
         &self.config
     }
 
+    /// Whether a start input's `options` choose what the configuration allows (always,
+    /// with a fixed reasoner); the error says what is refused and how to fix it.
+    pub fn accept(&self, options: &Value) -> Result<(), String> {
+        match self.fixed {
+            Some(_) => Ok(()),
+            None => self.config.choose(options).map(|_| ()),
+        }
+    }
+
     /// The reasoner for a run's `options` (already accepted at the start, so an error here
     /// means the configuration changed under a running execution).
     pub fn pick(&self, options: &Value) -> Result<Arc<dyn Reasoner>, String> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(fixed.clone());
+        }
         let (kind, model) = self.config.choose(options)?;
         match kind {
             ReasonerKind::Plan => Ok(Arc::new(PlanReasoner)),
@@ -328,5 +368,47 @@ mod tests {
                 .is_ok()
         );
         assert!(plan_only.choose(&json!({"reasoner": "openai"})).is_err());
+    }
+
+    #[test]
+    fn an_unknown_reasoner_is_refused_with_every_kind_named() {
+        let err = ReasonerKind::parse("gemini").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown reasoner `gemini`; use `plan`, `bedrock` or `openai`"
+        );
+    }
+
+    /// A reasoner that is never consulted; only its identity matters.
+    struct Fixed;
+
+    #[async_trait::async_trait]
+    impl Reasoner for Fixed {
+        async fn decide(
+            &self,
+            _: &super::super::Conversation<'_>,
+        ) -> Result<super::super::Decision, super::super::ReasonerError> {
+            unreachable!("selection tests do not consult the reasoner")
+        }
+    }
+
+    #[test]
+    fn a_fixed_reasoner_answers_whatever_the_options_and_survives_a_new_configuration() {
+        let mut reasoners = Reasoners::new(ReasonerConfig::default());
+        let refused = json!({"reasoner": "openai"});
+        assert!(
+            reasoners
+                .accept(&refused)
+                .unwrap_err()
+                .contains("not enabled")
+        );
+        assert!(reasoners.pick(&refused).is_err());
+        let fixed: Arc<dyn Reasoner> = Arc::new(Fixed);
+        reasoners.fix(fixed.clone());
+        reasoners.configure(openai_deployment());
+        assert_eq!(reasoners.config().default, ReasonerKind::OpenAi);
+        assert_eq!(reasoners.accept(&refused), Ok(()));
+        assert_eq!(reasoners.accept(&json!({"baseUrl": "http://x"})), Ok(()));
+        assert!(Arc::ptr_eq(&reasoners.pick(&refused).unwrap(), &fixed));
     }
 }

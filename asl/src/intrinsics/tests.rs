@@ -1,7 +1,7 @@
 //! Expected values come from AWS-recorded executions
-//! (`/work/shared/conformance/localstack-aws-recorded/cases`; `recorded_cases.json` holds
-//! the single-Pass-state cases, `FunctionResult.$` and the recorded `FunctionResult`) or
-//! from the AWS documentation.
+//! (`../shared/conformance/localstack-aws-recorded/cases`, beside the repository;
+//! `recorded_cases.json` holds the single-Pass-state cases, `FunctionResult.$` and the
+//! recorded `FunctionResult`) or from the AWS documentation.
 
 use serde_json::{Value, json};
 

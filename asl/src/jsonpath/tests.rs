@@ -1,6 +1,6 @@
 //! Expected values come from AWS-recorded executions
-//! (`/work/shared/conformance/localstack-aws-recorded/cases`, named in each test) or from
-//! the AWS and Jayway documentation.
+//! (`../shared/conformance/localstack-aws-recorded/cases`, beside the repository, named in
+//! each test) or from the AWS and Jayway documentation.
 
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::expr::{self, PathKind};
 use super::state::{StateInfo, Transition};
-use super::{Ctx, Ql, child, index, type_name};
+use super::{Ctx, Ql, Rule, child, index, type_name};
 
 /// What a comparison operator's value must be.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub(crate) fn check_choice(
         }),
         Some(other) => ctx.push(
             &child(ptr, "Default"),
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Default must be a string naming a state, not {}.",
                 type_name(other)
@@ -82,7 +82,7 @@ pub(crate) fn check_choice(
         Some(other) => {
             ctx.push(
                 &cp,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Choices must be a non-empty array of rules, not {}.",
                     if other.is_array() {
@@ -97,7 +97,7 @@ pub(crate) fn check_choice(
         None => {
             ctx.push(
                 ptr,
-                "missing-required-field",
+                Rule::MissingRequiredField,
                 "A Choice state needs Choices: a non-empty array of rules, each with a \
                  comparison (or Condition in JSONata) and Next.",
             );
@@ -109,7 +109,7 @@ pub(crate) fn check_choice(
         let Some(rule) = r.as_object() else {
             ctx.push(
                 &rp,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!("A Choice rule must be an object, not {}.", type_name(r)),
             );
             continue;
@@ -121,7 +121,7 @@ pub(crate) fn check_choice(
             }),
             Some(other) => ctx.push(
                 &child(&rp, "Next"),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Next must be a string naming a state, not {}.",
                     type_name(other)
@@ -129,7 +129,7 @@ pub(crate) fn check_choice(
             ),
             None => ctx.push(
                 &rp,
-                "missing-required-field",
+                Rule::MissingRequiredField,
                 "Each top-level Choice rule needs Next: the state to go to when it matches.",
             ),
         }
@@ -155,9 +155,9 @@ fn check_jsonata_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str) {
                     || operator(k).is_some()
                     || matches!(k.as_str(), "And" | "Or" | "Not")
                 {
-                    "field-not-allowed-in-query-language"
+                    Rule::FieldNotAllowedInQueryLanguage
                 } else {
-                    "unknown-field"
+                    Rule::UnknownField
                 },
                 format!(
                     "Field '{k}' is not supported in a JSONata Choice rule. Write the test as \
@@ -170,7 +170,7 @@ fn check_jsonata_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str) {
     match rule.get("Condition") {
         None => ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             "A JSONata Choice rule needs Condition: \"{% <boolean expression> %}\".",
         ),
         Some(Value::Bool(_)) => {}
@@ -179,7 +179,7 @@ fn check_jsonata_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str) {
         }
         Some(other) => ctx.push(
             &child(ptr, "Condition"),
-            "invalid-condition",
+            Rule::InvalidCondition,
             format!(
                 "Condition must be a JSONata expression \"{{% ... %}}\" or a boolean, not {other}."
             ),
@@ -200,7 +200,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
             "Comment" => {}
             "Next" => ctx.push(
                 &kp,
-                "nested-rule-next",
+                Rule::NestedRuleNext,
                 "Only top-level Choice rules have Next; a rule inside And/Or/Not must not. \
                  Remove this Next.",
             ),
@@ -217,7 +217,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
                     }
                     _ => ctx.push(
                         &kp,
-                        "invalid-choice-rule",
+                        Rule::InvalidChoiceRule,
                         format!("{k} must be a non-empty array of Choice rules, not {v}."),
                     ),
                 }
@@ -228,7 +228,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
             }
             "Condition" | "Output" => ctx.push(
                 &kp,
-                "field-not-allowed-in-query-language",
+                Rule::FieldNotAllowedInQueryLanguage,
                 format!(
                     "'{k}' is a JSONata field. In JSONPath Choice rules use Variable with a \
                      comparison operator, or set \"QueryLanguage\": \"JSONata\" on the state."
@@ -243,7 +243,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
                     unknown = true;
                     ctx.push(
                     &kp,
-                    "unknown-field",
+                    Rule::UnknownField,
                     format!(
                         "'{name}' is not a Choice rule field or comparison operator. Use one of \
                          StringEquals, NumericGreaterThan, BooleanEquals, TimestampEquals, \
@@ -259,7 +259,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
         0 if unknown => {}
         0 => ctx.push(
             ptr,
-            "invalid-choice-rule",
+            Rule::InvalidChoiceRule,
             "A Choice rule needs exactly one comparison operator (e.g. \"StringEquals\") with a \
              Variable, or one of And, Or, Not.",
         ),
@@ -267,7 +267,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
             if rule.contains_key("Variable") {
                 ctx.push(
                     &child(ptr, "Variable"),
-                    "invalid-choice-rule",
+                    Rule::InvalidChoiceRule,
                     "A rule with And/Or/Not must not have Variable; put Variable in the nested \
                      rules.",
                 );
@@ -277,7 +277,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
             if !rule.contains_key("Variable") {
                 ctx.push(
                     ptr,
-                    "invalid-choice-rule",
+                    Rule::InvalidChoiceRule,
                     format!(
                         "The comparison {} needs a Variable: the path of the value to test, e.g. \
                          \"Variable\": \"$.status\".",
@@ -288,7 +288,7 @@ fn check_jsonpath_rule(ctx: &mut Ctx, rule: &Map<String, Value>, ptr: &str, top:
         }
         _ => ctx.push(
             ptr,
-            "invalid-choice-rule",
+            Rule::InvalidChoiceRule,
             format!(
                 "A Choice rule must have exactly one comparison operator, but this one has {}. \
                  Combine several tests with And/Or.",
@@ -303,7 +303,7 @@ fn check_nested(ctx: &mut Ctx, v: &Value, ptr: &str) {
         Some(r) => check_jsonpath_rule(ctx, r, ptr, false),
         None => ctx.push(
             ptr,
-            "invalid-choice-rule",
+            Rule::InvalidChoiceRule,
             format!(
                 "A nested Choice rule must be an object, not {}.",
                 type_name(v)
@@ -333,7 +333,7 @@ fn check_operand(ctx: &mut Ctx, name: &str, operand: Operand, v: &Value, ptr: &s
         };
         ctx.push(
             ptr,
-            "invalid-choice-operand",
+            Rule::InvalidChoiceOperand,
             format!(
                 "{name} must be {want}, not {v}. To compare with a value from the input use \
                  {name}Path."

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{Ctx, Ql, child, index, type_name};
+use super::{Ctx, Ql, Rule, child, index, type_name};
 use crate::{intrinsics, jsonpath};
 
 /// The longest variable name AWS accepts, in characters.
@@ -40,7 +40,7 @@ pub(crate) fn check_path_field(
         other => {
             ctx.push(
                 ptr,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "{field} must be a {}JSONPath string such as \"$.field\", not {}.",
                     if kind == PathKind::PathOrIntrinsic {
@@ -63,7 +63,7 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
         if kind != PathKind::PathOrIntrinsic {
             ctx.push(
                 ptr,
-                "intrinsic-not-allowed",
+                Rule::IntrinsicNotAllowed,
                 format!(
                     "{field} must be a path; intrinsic functions such as {} are only allowed in \
                      `.$` fields of Parameters, ResultSelector, ItemSelector, Assign and in \
@@ -76,7 +76,7 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
         if let Err(e) = intrinsics::parse(s) {
             ctx.push(
                 ptr,
-                "invalid-intrinsic-function",
+                Rule::InvalidIntrinsicFunction,
                 format!(
                     "The value of {field} is not a valid intrinsic function call: {}. Check the \
                      function name (States.Format, States.Array, States.MathAdd, ...), the \
@@ -96,7 +96,7 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
             };
             ctx.push(
                 ptr,
-                "invalid-path",
+                Rule::InvalidPath,
                 format!(
                     "The value of {field} ({s:?}) is not a valid JSONPath: {reason}. Paths start \
                      with `$` (input), `$$` (Context Object) or `$name` (variable){}.",
@@ -113,7 +113,7 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
     match kind {
         PathKind::Result if !jsonpath::is_reference_path(s) => ctx.push(
             ptr,
-            "invalid-reference-path",
+            Rule::InvalidReferencePath,
             format!(
                 "{field} must be a reference path into the input: `$` or `$` followed by \
                  .names and [index]es only (no `$$`, variables, wildcards, filters or slices), \
@@ -122,7 +122,7 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
         ),
         PathKind::Reference if !parsed.is_definite() => ctx.push(
             ptr,
-            "invalid-reference-path",
+            Rule::InvalidReferencePath,
             format!(
                 "{field} must be a reference path that selects a single value (only .names and \
                  [index]es, no wildcards, filters, slices or `..`), not {s:?}."
@@ -146,7 +146,7 @@ pub(crate) fn check_payload(ctx: &mut Ctx, v: &Value, ptr: &str, field: &str) {
                         }
                         other => ctx.push(
                             &p,
-                            "invalid-field-type",
+                            Rule::InvalidFieldType,
                             format!(
                                 "The value of '{k}' in {field} must be a string (a path or an \
                                  intrinsic function call) because the key ends with `.$`, not \
@@ -209,7 +209,7 @@ fn check_jsonata_str(ctx: &mut Ctx, s: &str, ptr: &str) {
     if s.len() < 4 || !s.ends_with("%}") {
         ctx.push(
             ptr,
-            "invalid-jsonata",
+            Rule::InvalidJsonata,
             format!(
                 "JSONata expression {s:?} starts with `{{%` but does not end with `%}}`. Close it \
                  with `%}}` (nothing may follow), or remove `{{%` to use a literal string."
@@ -221,7 +221,7 @@ fn check_jsonata_str(ctx: &mut Ctx, s: &str, ptr: &str) {
     if inner.trim().is_empty() {
         ctx.push(
             ptr,
-            "invalid-jsonata",
+            Rule::InvalidJsonata,
             "The JSONata expression `{% %}` is empty. Write an expression between the \
              delimiters, e.g. \"{% $states.input %}\".",
         );
@@ -237,7 +237,7 @@ fn check_jsonata_str(ctx: &mut Ctx, s: &str, ptr: &str) {
         let code = e.code.map(|c| format!(" ({c})")).unwrap_or_default();
         ctx.push(
             ptr,
-            "invalid-jsonata",
+            Rule::InvalidJsonata,
             format!(
                 "JSONata syntax error{code}{position} in {s:?}: {}. Fix the expression.",
                 e.message
@@ -258,7 +258,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
     let Some(m) = v.as_object() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Assign must be an object mapping variable names to values, not {}.",
                 type_name(v)
@@ -275,7 +275,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
         if !is_variable_name(name) {
             ctx.push(
                 &p,
-                "invalid-variable-name",
+                Rule::InvalidVariableName,
                 format!(
                     "'{name}' is not a valid variable name. Names start with a letter or `_` and \
                      contain only letters, digits and `_` (no `$`, `.`, `-` or spaces){}.",
@@ -290,7 +290,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
         } else if name.chars().count() > MAX_VARIABLE_NAME_CHARS {
             ctx.push(
                 &p,
-                "invalid-variable-name",
+                Rule::InvalidVariableName,
                 format!(
                     "Variable name '{name}' is longer than {MAX_VARIABLE_NAME_CHARS} characters. \
                      Shorten it."
@@ -299,7 +299,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
         } else if name == "states" {
             ctx.push(
                 &p,
-                "invalid-variable-name",
+                Rule::InvalidVariableName,
                 "'states' is reserved (JSONata's $states); choose another variable name.",
             );
         }
@@ -308,7 +308,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
                 Value::String(s) => check_path_str(ctx, s, &p, k, PathKind::PathOrIntrinsic),
                 other => ctx.push(
                     &p,
-                    "invalid-field-type",
+                    Rule::InvalidFieldType,
                     format!(
                         "The value of '{k}' must be a path or an intrinsic function call because \
                          the key ends with `.$`, not {}.",

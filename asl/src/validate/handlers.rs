@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::expr::{self, PathKind};
 use super::state::{StateInfo, Transition};
-use super::{Ctx, Ql, child, index, type_name};
+use super::{Ctx, Ql, Rule, child, index, type_name};
 
 const RETRIER_FIELDS: [&str; 7] = [
     "ErrorEquals",
@@ -29,7 +29,7 @@ fn check_error_equals(
     let Some(errors) = item.get("ErrorEquals") else {
         ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             format!(
                 "Each {what} needs ErrorEquals: a non-empty array of error names, e.g. \
                  [\"States.TaskFailed\"] or [\"States.ALL\"]."
@@ -40,7 +40,7 @@ fn check_error_equals(
     let Some(list) = errors.as_array().filter(|l| !l.is_empty()) else {
         ctx.push(
             &ep,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "ErrorEquals must be a non-empty array of error names, not {}.",
                 if errors.is_array() {
@@ -56,7 +56,7 @@ fn check_error_equals(
         if !e.is_string() {
             ctx.push(
                 &index(&ep, i),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!("Error names must be strings, not {}.", type_name(e)),
             );
         }
@@ -65,7 +65,7 @@ fn check_error_equals(
         if list.len() > 1 {
             ctx.push(
                 &ep,
-                "states-all-not-alone",
+                Rule::StatesAllNotAlone,
                 format!(
                     "States.ALL must appear alone in ErrorEquals. Move the other error names to \
                      an earlier {what}."
@@ -75,7 +75,7 @@ fn check_error_equals(
         if !is_last {
             ctx.push(
                 &ep,
-                "states-all-not-last",
+                Rule::StatesAllNotLast,
                 format!(
                     "A {what} with States.ALL must be the last one: later ones can never match. \
                      Move it to the end."
@@ -91,7 +91,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
     let Some(list) = retry.as_array() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Retry must be an array of retriers, not {}.",
                 type_name(retry)
@@ -104,7 +104,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         let Some(obj) = r.as_object() else {
             ctx.push(
                 &rp,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!("A retrier must be an object, not {}.", type_name(r)),
             );
             continue;
@@ -113,7 +113,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
             if !RETRIER_FIELDS.contains(&k.as_str()) {
                 ctx.push(
                     &child(&rp, k),
-                    "unknown-field",
+                    Rule::UnknownField,
                     format!(
                         "Field '{k}' is not supported in a retrier. Allowed fields: {}.",
                         RETRIER_FIELDS.join(", ")
@@ -127,7 +127,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         {
             ctx.push(
                 &child(&rp, "IntervalSeconds"),
-                "invalid-retrier",
+                Rule::InvalidRetrier,
                 format!("IntervalSeconds must be an integer of at least 1, not {v}."),
             );
         }
@@ -136,7 +136,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         {
             ctx.push(
                 &child(&rp, "MaxAttempts"),
-                "invalid-retrier",
+                Rule::InvalidRetrier,
                 format!(
                     "MaxAttempts must be a non-negative integer (0 means never retry), not {v}."
                 ),
@@ -147,7 +147,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         {
             ctx.push(
                 &child(&rp, "BackoffRate"),
-                "invalid-retrier",
+                Rule::InvalidRetrier,
                 format!("BackoffRate must be a number of at least 1.0, not {v}."),
             );
         }
@@ -156,7 +156,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         {
             ctx.push(
                 &child(&rp, "MaxDelaySeconds"),
-                "invalid-retrier",
+                Rule::InvalidRetrier,
                 format!(
                     "MaxDelaySeconds must be an integer from 1 to 31622400 (one year), not {v}."
                 ),
@@ -167,7 +167,7 @@ pub(crate) fn check_retry(ctx: &mut Ctx, retry: Option<&Value>, ptr: &str) {
         {
             ctx.push(
                 &child(&rp, "JitterStrategy"),
-                "invalid-retrier",
+                Rule::InvalidRetrier,
                 format!("JitterStrategy must be \"FULL\" or \"NONE\", not {v}."),
             );
         }
@@ -186,7 +186,7 @@ pub(crate) fn check_catch(
     let Some(list) = catch.as_array() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Catch must be an array of catchers, not {}.",
                 type_name(catch)
@@ -203,7 +203,7 @@ pub(crate) fn check_catch(
         let Some(obj) = c.as_object() else {
             ctx.push(
                 &cp,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!("A catcher must be an object, not {}.", type_name(c)),
             );
             continue;
@@ -211,9 +211,9 @@ pub(crate) fn check_catch(
         for k in obj.keys() {
             if !allowed.contains(&k.as_str()) {
                 let rule = if matches!(k.as_str(), "ResultPath" | "Output") {
-                    "field-not-allowed-in-query-language"
+                    Rule::FieldNotAllowedInQueryLanguage
                 } else {
-                    "unknown-field"
+                    Rule::UnknownField
                 };
                 ctx.push(
                     &child(&cp, k),
@@ -238,7 +238,7 @@ pub(crate) fn check_catch(
             }),
             Some(other) => ctx.push(
                 &child(&cp, "Next"),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "A catcher's Next must be a string naming a state, not {}.",
                     type_name(other)
@@ -246,7 +246,7 @@ pub(crate) fn check_catch(
             ),
             None => ctx.push(
                 &cp,
-                "missing-required-field",
+                Rule::MissingRequiredField,
                 "Each catcher needs Next: the state to go to when the error is caught.",
             ),
         }

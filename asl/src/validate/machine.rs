@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value};
 
 use super::state::{self, Transition};
-use super::{Ctx, Ql, child, type_name};
+use super::{Ctx, Ql, Rule, child, type_name};
 
 /// The longest state name AWS accepts, in characters.
 pub(crate) const MAX_STATE_NAME_CHARS: usize = 80;
@@ -62,7 +62,7 @@ pub(crate) fn check_root(ctx: &mut Ctx, definition: &Value) {
     if !definition.is_object() {
         ctx.push(
             "",
-            "definition-not-object",
+            Rule::DefinitionNotObject,
             format!(
                 "Definition must be a valid JSON object, but it is {}. Provide an object with \
                  `StartAt` and `States`.",
@@ -85,7 +85,7 @@ pub(crate) fn query_language(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str,
             if outer == Ql::Jsonata {
                 ctx.push(
                     &p,
-                    "query-language-downgrade",
+                    Rule::QueryLanguageDowngrade,
                     "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state \
                      machine. Remove this QueryLanguage and convert the state to JSONata, or set \
                      the top-level QueryLanguage to JSONPath and opt individual states into \
@@ -98,7 +98,7 @@ pub(crate) fn query_language(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str,
         _ => {
             ctx.push(
                 &p,
-                "invalid-query-language",
+                Rule::InvalidQueryLanguage,
                 format!(
                     "QueryLanguage must be \"JSONPath\" or \"JSONata\", not {v}. Use one of \
                      these two values (exact case)."
@@ -114,7 +114,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     let Some(obj) = v.as_object() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "{} must be a JSON object with `StartAt` and `States`, but it is {}.",
                 kind.describe(),
@@ -134,7 +134,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
             };
             ctx.push(
                 &child(ptr, key),
-                "unknown-field",
+                Rule::UnknownField,
                 format!(
                     "Field '{key}' is not supported in {}. Remove it.{hint}",
                     kind.describe()
@@ -150,7 +150,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     if !missing.is_empty() {
         ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             format!(
                 "These fields are required: [{}]. Add `StartAt` (the name of the first state) \
                  and `States` (an object mapping state names to states).",
@@ -166,7 +166,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     {
         ctx.push(
             &child(ptr, "Comment"),
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!("Comment must be a string, not {}.", type_name(c)),
         );
     }
@@ -175,7 +175,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     {
         ctx.push(
             &child(ptr, "Version"),
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Version must be a string such as \"1.0\", not {}.",
                 type_name(c)
@@ -196,7 +196,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
         Some(other) => {
             ctx.push(
                 &child(ptr, "StartAt"),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "StartAt must be a string naming the first state, not {}.",
                     type_name(other)
@@ -213,7 +213,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
         Some(other) => {
             ctx.push(
                 &states_ptr,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "States must be an object mapping state names to states, not {}.",
                     type_name(other)
@@ -226,7 +226,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     if states.is_empty() {
         ctx.push(
             &states_ptr,
-            "empty-states",
+            Rule::EmptyStates,
             "States must contain at least one state. Add a state and point StartAt at it.",
         );
         return;
@@ -247,7 +247,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     {
         ctx.push(
             &child(ptr, "StartAt"),
-            "unknown-start-state",
+            Rule::UnknownStartState,
             format!(
                 "StartAt names state '{start}', which is not defined in States. Use one of: {}.",
                 name_list(states)
@@ -259,7 +259,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
             if !states.contains_key(&t.target) {
                 ctx.push(
                     &t.pointer,
-                    "unknown-next-state",
+                    Rule::UnknownNextState,
                     format!(
                         "Missing 'Next' target: '{}' is not a state in this {}. States can only \
                          transition to states of the same States object. Use one of: {}.",
@@ -295,7 +295,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
             if !seen.contains(name.as_str()) {
                 ctx.push(
                     &child(&states_ptr, name),
-                    "unreachable-state",
+                    Rule::UnreachableState,
                     format!(
                         "State '{name}' is not reachable from StartAt '{start}'. Step Functions \
                          rejects unreachable states: add a transition (Next, Default, a Choice \
@@ -309,7 +309,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind
     if !any_terminal {
         ctx.push(
             &states_ptr,
-            "no-terminal-state",
+            Rule::NoTerminalState,
             format!(
                 "{} has no terminal state. Add `\"End\": true` to the last state, or a Succeed or \
                  Fail state.",
@@ -340,13 +340,13 @@ fn check_state_name(ctx: &mut Ctx, name: &str, ptr: &str) {
     if chars == 0 {
         ctx.push(
             ptr,
-            "invalid-state-name",
+            Rule::InvalidStateName,
             "State names must not be empty. Give the state a name of 1 to 80 characters.",
         );
     } else if chars > MAX_STATE_NAME_CHARS {
         ctx.push(
             ptr,
-            "state-name-too-long",
+            Rule::StateNameTooLong,
             format!(
                 "State name '{name}' is {chars} characters long; the limit is \
                  {MAX_STATE_NAME_CHARS}. Shorten it (and every Next/Default/StartAt that names it)."
@@ -357,7 +357,7 @@ fn check_state_name(ctx: &mut Ctx, name: &str, ptr: &str) {
         let first = first.clone();
         ctx.push(
             ptr,
-            "duplicate-state-name",
+            Rule::DuplicateStateName,
             format!(
                 "State name '{name}' is already used at {first}. State names must be unique \
                  across the whole state machine, nested branches and Map processors included; \
@@ -378,7 +378,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
     let Some(pc) = pc.as_object() else {
         ctx.push(
             &pp,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "ProcessorConfig must be an object such as {{\"Mode\": \"INLINE\"}}, not {}.",
                 type_name(pc)
@@ -390,7 +390,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
         if !["Mode", "ExecutionType"].contains(&key.as_str()) {
             ctx.push(
                 &child(&pp, key),
-                "unknown-field",
+                Rule::UnknownField,
                 format!(
                     "Field '{key}' is not supported in ProcessorConfig. Allowed fields: Mode, \
                      ExecutionType."
@@ -404,7 +404,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
         Some(other) => {
             ctx.push(
                 &child(&pp, "Mode"),
-                "invalid-processor-mode",
+                Rule::InvalidProcessorMode,
                 format!("ProcessorConfig.Mode must be \"INLINE\" or \"DISTRIBUTED\", not {other}."),
             );
             return;
@@ -413,7 +413,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
     match pc.get("ExecutionType") {
         None if mode == "DISTRIBUTED" => ctx.push(
             &pp,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             "A DISTRIBUTED Map needs ProcessorConfig.ExecutionType. Add \"ExecutionType\": \
              \"STANDARD\" or \"EXPRESS\".",
         ),
@@ -421,7 +421,7 @@ fn check_processor_config(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str) {
         Some(Value::String(t)) if t == "STANDARD" || t == "EXPRESS" => {}
         Some(other) => ctx.push(
             &child(&pp, "ExecutionType"),
-            "invalid-execution-type",
+            Rule::InvalidExecutionType,
             format!(
                 "ProcessorConfig.ExecutionType must be \"STANDARD\" or \"EXPRESS\", not {other}."
             ),

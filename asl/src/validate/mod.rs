@@ -3,7 +3,8 @@
 //! [`validate_definition`] checks an Amazon States Language document (JSONPath or JSONata
 //! query language) against the rules AWS Step Functions enforces when a state machine is
 //! created, and returns every problem found, each as a [`Diagnostic`] with a JSON pointer,
-//! a stable rule id and a message that says how to fix it. [`validate_text`] also reports
+//! a stable [`Rule`] (the documented list of rule ids is in [`rules`]) and a message that
+//! says how to fix it. [`validate_text`] also reports
 //! JSON syntax errors and the 1 MB size limit.
 //!
 //! The checks are split by topic: `machine` (top level, state graph, nesting),
@@ -16,11 +17,14 @@ mod expr;
 mod handlers;
 mod machine;
 mod resource;
+pub mod rules;
 mod state;
 #[cfg(test)]
 mod tests;
 
 use serde_json::Value;
+
+pub use rules::Rule;
 
 /// The largest definition AWS accepts, in bytes (UTF-8).
 pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
@@ -31,8 +35,8 @@ pub struct Diagnostic {
     /// JSON pointer to the offending value, e.g. `/States/Wait/Timestamp` (`""` = the
     /// whole document).
     pub pointer: String,
-    /// Stable kebab-case rule id, e.g. `unknown-next-state`.
-    pub rule: &'static str,
+    /// The rule broken; its id (`rule.as_str()`, e.g. `unknown-next-state`) is stable.
+    pub rule: Rule,
     /// What is wrong and how to fix it.
     pub message: String,
 }
@@ -104,7 +108,7 @@ pub fn validate_text_with(text: &str, options: &ValidateOptions) -> Vec<Diagnost
     if size > MAX_DEFINITION_BYTES {
         diags.push(Diagnostic {
             pointer: String::new(),
-            rule: "definition-too-large",
+            rule: Rule::DefinitionTooLarge,
             message: format!(
                 "The definition is {size} bytes{form}; Step Functions accepts at most \
                  {MAX_DEFINITION_BYTES} bytes (1 MB). Move large constants to S3 or the \
@@ -115,7 +119,7 @@ pub fn validate_text_with(text: &str, options: &ValidateOptions) -> Vec<Diagnost
     if text.trim().is_empty() {
         diags.push(Diagnostic {
             pointer: String::new(),
-            rule: "invalid-json",
+            rule: Rule::InvalidJson,
             message: "Definition must be a valid JSON object, but the text is empty. Provide a \
                       JSON object with `StartAt` and `States`."
                 .to_owned(),
@@ -126,7 +130,7 @@ pub fn validate_text_with(text: &str, options: &ValidateOptions) -> Vec<Diagnost
         Ok(value) => diags.extend(validate_definition_with(&value, options)),
         Err(e) => diags.push(Diagnostic {
             pointer: String::new(),
-            rule: "invalid-json",
+            rule: Rule::InvalidJson,
             message: format!(
                 "The definition is not valid JSON ({e}). Fix the syntax so that the text is a \
                  single JSON object."
@@ -154,7 +158,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// Records a problem.
-    pub fn push(&mut self, pointer: &str, rule: &'static str, message: impl Into<String>) {
+    pub fn push(&mut self, pointer: &str, rule: Rule, message: impl Into<String>) {
         self.diags.push(Diagnostic {
             pointer: pointer.to_owned(),
             rule,

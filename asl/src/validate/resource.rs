@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Ctx, MachineType, type_name};
+use super::{Ctx, MachineType, Rule, type_name};
 
 const SYNC: u8 = 1;
 const SYNC2: u8 = 2;
@@ -83,7 +83,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
     let Some(r) = v.as_str() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Resource must be a string (an ARN such as \"arn:aws:states:::lambda:invoke\"), \
                  not {}.",
@@ -96,7 +96,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
     if parts.len() < 6 || parts[0] != "arn" || parts[1].is_empty() || parts[2].is_empty() {
         ctx.push(
             ptr,
-            "invalid-resource",
+            Rule::InvalidResource,
             format!(
                 "Resource {r:?} is not an ARN. Use an integration ARN such as \
                  \"arn:aws:states:::lambda:invoke\", \"arn:aws:states:::aws-sdk:s3:getObject\", \
@@ -127,7 +127,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
     {
         ctx.push(
             ptr,
-            "express-unsupported-integration",
+            Rule::ExpressUnsupportedIntegration,
             "Express state machine does not support '.sync' service integration. Use the \
              request-response form (drop '.sync') or create a STANDARD state machine.",
         );
@@ -136,7 +136,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
     if ctx.options.machine_type == MachineType::Express && suffix_bit == WAIT {
         ctx.push(
             ptr,
-            "express-unsupported-integration",
+            Rule::ExpressUnsupportedIntegration,
             "Express state machine does not support '.waitForTaskToken' service integration. \
              Use the request-response form or create a STANDARD state machine.",
         );
@@ -149,7 +149,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
         if !ok {
             ctx.push(
                 ptr,
-                "unknown-resource",
+                Rule::UnknownResource,
                 format!(
                     "The resource provided {r} is not recognized. AWS SDK integrations have the \
                      form arn:aws:states:::aws-sdk:<service>:<apiAction>, e.g. \
@@ -182,7 +182,7 @@ pub(crate) fn check_task_resource(ctx: &mut Ctx, v: &Value, ptr: &str) {
         };
         ctx.push(
             ptr,
-            "unknown-resource",
+            Rule::UnknownResource,
             format!(
                 "The resource provided {r} is not recognized. The value is not a valid resource \
                  ARN. {hint}"

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::expr::{self, PathKind};
 use super::machine::{self, Kind};
-use super::{Ctx, Ql, child, index, type_name};
+use super::{Ctx, Ql, Rule, child, index, type_name};
 
 /// The largest value AWS accepts for `TimeoutSeconds`, `HeartbeatSeconds` and `Seconds`.
 pub(crate) const MAX_SECONDS: u64 = 99_999_999;
@@ -134,7 +134,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
     let Some(obj) = v.as_object() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "State '{name}' must be a JSON object with a Type, not {}.",
                 type_name(v)
@@ -147,7 +147,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
         None => {
             ctx.push(
                 ptr,
-                "missing-required-field",
+                Rule::MissingRequiredField,
                 format!(
                     "State '{name}' has no Type. Add \"Type\": one of {}.",
                     TYPES.join(", ")
@@ -160,7 +160,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
         Some(other) => {
             ctx.push(
                 &child(ptr, "Type"),
-                "unknown-state-type",
+                Rule::UnknownStateType,
                 format!(
                     "{other} is not a state type. Use one of {} (exact case).",
                     TYPES.join(", ")
@@ -178,7 +178,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
     {
         ctx.push(
             &child(ptr, "Comment"),
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!("Comment must be a string, not {}.", type_name(c)),
         );
     }
@@ -191,7 +191,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
             Some(other) => {
                 ctx.push(
                     &child(ptr, "End"),
-                    "invalid-field-type",
+                    Rule::InvalidFieldType,
                     format!("End must be true or false, not {}.", type_name(other)),
                 );
                 false
@@ -202,7 +202,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
                 if end {
                     ctx.push(
                         ptr,
-                        "next-and-end",
+                        Rule::NextAndEnd,
                         format!(
                             "State '{name}' has both Next and \"End\": true. Keep only one: Next \
                              to continue with another state, End to finish."
@@ -216,7 +216,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
             }
             Some(other) => ctx.push(
                 &child(ptr, "Next"),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Next must be a string naming a state, not {}.",
                     type_name(other)
@@ -224,7 +224,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
             ),
             None if !end => ctx.push(
                 ptr,
-                "missing-next-or-end",
+                Rule::MissingNextOrEnd,
                 format!(
                     "State '{name}' ({ty}) has neither Next nor \"End\": true. Add \"Next\": \
                      \"<state name>\" or \"End\": true."
@@ -274,7 +274,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
         {
             ctx.push(
                 &child(ptr, "Arguments"),
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Arguments must be an object or a JSONata expression string \"{{% ... %}}\", \
                      not {}.",
@@ -336,7 +336,7 @@ fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql
             };
             ctx.push(
                 &p,
-                "field-not-allowed-in-query-language",
+                Rule::FieldNotAllowedInQueryLanguage,
                 format!(
                     "Field '{k}' is a {other_name} field and this state uses {own_name}. {fix}, or \
                      set \"QueryLanguage\": \"{other_name}\" on the state."
@@ -345,7 +345,7 @@ fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql
         } else if matches!(k, "Next" | "End") {
             ctx.push(
                 &p,
-                "unknown-field",
+                Rule::UnknownField,
                 format!(
                     "{ty} states cannot have '{k}'. {}",
                     if ty == "Choice" {
@@ -358,7 +358,7 @@ fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql
         } else if matches!(k, "Retry" | "Catch") {
             ctx.push(
                 &p,
-                "retry-catch-not-allowed",
+                Rule::RetryCatchNotAllowed,
                 format!(
                     "'{k}' is only allowed in Task, Map and Parallel states, not in a {ty} state. \
                      Remove it."
@@ -370,7 +370,7 @@ fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql
             allowed.extend_from_slice(own);
             ctx.push(
                 &p,
-                "unknown-field",
+                Rule::UnknownField,
                 format!(
                     "Field '{k}' is not supported in a {ty} state ({own_name}). Remove it or fix \
                      its spelling. Allowed fields: {}.",
@@ -388,7 +388,7 @@ pub(crate) fn check_positive_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &st
         _ => {
             ctx.push(
                 ptr,
-                "invalid-seconds",
+                Rule::InvalidSeconds,
                 format!(
                     "{field} must be a positive integer between 1 and {MAX_SECONDS}, not {v}. Use \
                      a whole number of seconds."
@@ -408,7 +408,7 @@ fn check_non_negative_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &str, ql: 
     if v.as_u64().is_none() {
         ctx.push(
             ptr,
-            "invalid-field-value",
+            Rule::InvalidFieldValue,
             format!(
                 "{field} must be a non-negative integer, not {v}.{}",
                 if ql == Ql::Jsonata {
@@ -442,7 +442,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     match obj.get("Resource") {
         None => ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             "A Task state needs a Resource: an ARN such as \
              \"arn:aws:states:::lambda:invoke\" or a Lambda function ARN.",
         ),
@@ -455,7 +455,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     {
         ctx.push(
             &child(ptr, "HeartbeatSeconds"),
-            "heartbeat-not-below-timeout",
+            Rule::HeartbeatNotBelowTimeout,
             format!(
                 "HeartbeatSeconds ({h}) must be smaller than TimeoutSeconds ({t}). Lower the \
                  heartbeat or raise the timeout."
@@ -470,7 +470,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             if obj.contains_key(lit) {
                 ctx.push(
                     &child(ptr, f),
-                    "mutually-exclusive-fields",
+                    Rule::MutuallyExclusiveFields,
                     format!("Use either {lit} or {f}, not both. Remove one."),
                 );
             }
@@ -486,7 +486,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                 if !has_role {
                     ctx.push(
                         &cp,
-                        "missing-required-field",
+                        Rule::MissingRequiredField,
                         "The field 'RoleArn' is required but was missing in Credentials. Add \
                          \"RoleArn\": \"arn:aws:iam::<account>:role/<name>\" (or \"RoleArn.$\" \
                          with a path in JSONPath states).",
@@ -496,7 +496,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                     if k != "RoleArn" && !(ql == Ql::JsonPath && k == "RoleArn.$") {
                         ctx.push(
                             &child(&cp, k),
-                            "unknown-field",
+                            Rule::UnknownField,
                             format!(
                                 "Field '{k}' is not supported in Credentials; only RoleArn is. \
                                  Remove it."
@@ -512,7 +512,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             }
             None => ctx.push(
                 &cp,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Credentials must be an object with RoleArn, not {}.",
                     type_name(c)
@@ -534,7 +534,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         };
         ctx.push(
             ptr,
-            "wait-duration",
+            Rule::WaitDuration,
             if present.is_empty() {
                 format!("A Wait state needs exactly one of {options}. Add one.")
             } else {
@@ -552,7 +552,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         } else if s.as_u64().is_none_or(|n| n > MAX_SECONDS) {
             ctx.push(
                 &p,
-                "invalid-seconds",
+                Rule::InvalidSeconds,
                 format!(
                     "Seconds must be an integer between 0 and {MAX_SECONDS}, not {s}.{}",
                     if ql == Ql::JsonPath {
@@ -571,7 +571,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         } else if !t.as_str().is_some_and(expr::is_rfc3339) {
             ctx.push(
                 &p,
-                "invalid-timestamp",
+                Rule::InvalidTimestamp,
                 format!(
                     "String does not match RFC3339 timestamp: {t}. Use the form \
                      \"2016-03-14T01:59:00Z\" (date, 'T', time, and 'Z' or an offset such as \
@@ -598,7 +598,7 @@ fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         if obj.contains_key(lit) && obj.contains_key(path) {
             ctx.push(
                 &child(ptr, path),
-                "mutually-exclusive-fields",
+                Rule::MutuallyExclusiveFields,
                 format!("A Fail state can have {lit} or {path}, not both. Remove one."),
             );
         }
@@ -607,7 +607,7 @@ fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             if !v.is_string() {
                 ctx.push(
                     &p,
-                    "invalid-field-type",
+                    Rule::InvalidFieldType,
                     format!("{lit} must be a string, not {}.", type_name(v)),
                 );
             } else if ql == Ql::Jsonata {
@@ -632,7 +632,7 @@ fn check_parallel(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     match obj.get("Branches") {
         None => ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             "A Parallel state needs Branches: a non-empty array of {\"StartAt\", \"States\"} \
              objects.",
         ),
@@ -643,7 +643,7 @@ fn check_parallel(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         }
         Some(other) => ctx.push(
             &bp,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!(
                 "Branches must be a non-empty array of {{\"StartAt\", \"States\"}} objects, not {}.",
                 match other {
@@ -659,13 +659,13 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     match (obj.get("ItemProcessor"), obj.get("Iterator")) {
         (Some(_), Some(_)) => ctx.push(
             &child(ptr, "Iterator"),
-            "mutually-exclusive-fields",
+            Rule::MutuallyExclusiveFields,
             "A Map state has either ItemProcessor or the older Iterator, not both. Keep \
              ItemProcessor.",
         ),
         (None, None) => ctx.push(
             ptr,
-            "missing-required-field",
+            Rule::MissingRequiredField,
             "A Map state needs an ItemProcessor: {\"ProcessorConfig\": {\"Mode\": \"INLINE\"}, \
              \"StartAt\": ..., \"States\": {...}}.",
         ),
@@ -683,7 +683,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     if obj.contains_key("Parameters") && obj.contains_key("ItemSelector") {
         ctx.push(
             &child(ptr, "Parameters"),
-            "mutually-exclusive-fields",
+            Rule::MutuallyExclusiveFields,
             "A Map state has either ItemSelector or the older Parameters, not both. Keep \
              ItemSelector.",
         );
@@ -707,7 +707,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         } else {
             ctx.push(
                 &p,
-                "invalid-field-type",
+                Rule::InvalidFieldType,
                 format!(
                     "Items must be an array or a JSONata expression \"{{% ... %}}\", not {}.",
                     type_name(items)
@@ -734,7 +734,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         } else if !v.as_f64().is_some_and(|n| (0.0..=100.0).contains(&n)) {
             ctx.push(
                 &p,
-                "invalid-field-value",
+                Rule::InvalidFieldValue,
                 format!("ToleratedFailurePercentage must be a number from 0 to 100, not {v}."),
             );
         }
@@ -751,7 +751,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             if obj.contains_key(lit) {
                 ctx.push(
                     &child(ptr, path),
-                    "mutually-exclusive-fields",
+                    Rule::MutuallyExclusiveFields,
                     format!("Use either {lit} or {path}, not both. Remove one."),
                 );
             }
@@ -767,7 +767,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
             if !v.is_object() {
                 ctx.push(
                     &p,
-                    "invalid-field-type",
+                    Rule::InvalidFieldType,
                     format!("{f} must be an object, not {}.", type_name(v)),
                 );
             } else if ql == Ql::JsonPath {
@@ -791,7 +791,7 @@ fn check_label(ctx: &mut Ctx, v: &Value, ptr: &str) {
     let Some(label) = v.as_str() else {
         ctx.push(
             ptr,
-            "invalid-field-type",
+            Rule::InvalidFieldType,
             format!("Label must be a string, not {}.", type_name(v)),
         );
         return;
@@ -799,7 +799,7 @@ fn check_label(ctx: &mut Ctx, v: &Value, ptr: &str) {
     if label.is_empty() {
         ctx.push(
             ptr,
-            "invalid-map-label",
+            Rule::InvalidMapLabel,
             "Label cannot be empty. Give the Map a label of 1 to 40 characters, or remove Label.",
         );
         return;
@@ -808,14 +808,14 @@ fn check_label(ctx: &mut Ctx, v: &Value, ptr: &str) {
     if n > MAX_LABEL_CHARS {
         ctx.push(
             ptr,
-            "invalid-map-label",
+            Rule::InvalidMapLabel,
             format!("Label cannot exceed {MAX_LABEL_CHARS} characters; it has {n}. Shorten it."),
         );
     }
     if let Some(c) = label.chars().find(|c| forbidden_label_char(*c)) {
         ctx.push(
             ptr,
-            "invalid-map-label",
+            Rule::InvalidMapLabel,
             format!(
                 "Label contains invalid character: {:?}. Labels cannot contain whitespace, \
                  brackets < > {{ }} [ ], wildcards ? *, the characters \" # % \\ ^ | ~ ` $ & , ; \

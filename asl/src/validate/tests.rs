@@ -7,7 +7,7 @@ use super::*;
 fn rules(def: &Value) -> Vec<(&'static str, String)> {
     validate_definition(def)
         .into_iter()
-        .map(|d| (d.rule, d.pointer))
+        .map(|d| (d.rule.as_str(), d.pointer))
         .collect()
 }
 

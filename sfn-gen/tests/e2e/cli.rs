@@ -1,34 +1,19 @@
 //! The CLI interfaces tests and users rely on (ARCHITECTURE.md, "Interfaces tests rely
 //! on"): exit codes, `--format json` shapes, and errors that say where and how to fix.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use serde_json::{Value, json};
 
-fn sfn_gen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .args(args)
-        .output()
-        .expect("sfn-gen runs")
-}
-
-fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, value.to_string()).unwrap();
-    path
-}
+use crate::support::{sfn_gen, workspace, write_json};
 
 #[test]
 fn validate_exit_codes_and_json_diagnostics() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write(
+    let good = write_json(
         dir.path(),
         "good.json",
         &json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
     );
-    let bad = write(
+    let bad = write_json(
         dir.path(),
         "bad.json",
         &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}),
@@ -88,7 +73,7 @@ fn validate_exit_codes_and_json_diagnostics() {
 #[test]
 fn run_prints_one_json_object_and_exits_zero_whatever_the_status() {
     let dir = tempfile::tempdir().unwrap();
-    let fail = write(
+    let fail = write_json(
         dir.path(),
         "fail.json",
         &json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "Cause": "on purpose"}}}),
@@ -109,7 +94,7 @@ fn run_prints_one_json_object_and_exits_zero_whatever_the_status() {
 #[test]
 fn run_takes_corpus_mocks_context_and_prints_history() {
     let dir = tempfile::tempdir().unwrap();
-    let machine = write(
+    let machine = write_json(
         dir.path(),
         "m.json",
         &json!({
@@ -200,6 +185,47 @@ fn bad_flags_name_the_problem() {
 }
 
 #[test]
+fn tools_lists_the_tool_crates_for_scripts() {
+    let out = sfn_gen(&["tools"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let crates: Vec<&str> = text.lines().collect();
+    let mut sorted = crates.clone();
+    sorted.sort_unstable();
+    assert_eq!(crates, sorted, "sorted, one per line");
+    assert!(crates.contains(&"calculator"), "{crates:?}");
+    assert!(
+        !crates.contains(&"toolkit"),
+        "the toolkit has no tool.json: {crates:?}"
+    );
+    // The JSON form names each crate's tool: the set the generator wrote to tools.json.
+    let out = sfn_gen(&["tools", "--format", "json"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("statemachines/tools.json")).unwrap(),
+    )
+    .unwrap();
+    let committed: Vec<&str> = committed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, committed);
+}
+
+#[test]
 fn placeholders_and_graph() {
     let out = sfn_gen(&["placeholders", "statemachines/agent.asl.json"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -215,8 +241,7 @@ fn placeholders_and_graph() {
 /// definition as a file, `--input`, `--mocks` and `--context` as the case holds them.
 #[test]
 fn corpus_cases_run_through_the_cli_interface() {
-    let cases = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/localstack-aws-recorded/cases");
+    let cases = workspace().join("../shared/conformance/localstack-aws-recorded/cases");
     if !cases.is_dir() {
         assert!(
             std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
@@ -238,7 +263,7 @@ fn corpus_cases_run_through_the_cli_interface() {
     for name in names {
         let case: Value =
             serde_json::from_str(&std::fs::read_to_string(cases.join(name)).unwrap()).unwrap();
-        let definition = write(dir.path(), "definition.json", &case["definition"]);
+        let definition = write_json(dir.path(), "definition.json", &case["definition"]);
         let mut args = vec![
             "run".to_owned(),
             definition.display().to_string(),
@@ -274,7 +299,7 @@ fn corpus_cases_run_through_the_cli_interface() {
 #[test]
 fn other_service_integrations_run_on_mocks_and_are_refused_clearly_without() {
     let dir = tempfile::tempdir().unwrap();
-    let machine = write(
+    let machine = write_json(
         dir.path(),
         "m.json",
         &json!({

@@ -3,23 +3,14 @@
 //! `sfn-gen cost` promises (3 per single-call turn, 3 + 2N for N parallel calls).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 
-fn sfn_gen() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sfn-gen"));
-    command.current_dir(workspace());
-    command
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::support::{sfn_gen_command, workspace};
 
 /// Runs the committed machine with `mocks`; returns the `--format json` report.
 fn run_with(definition: &Path, mocks: Value) -> Value {
-    let output = sfn_gen()
+    let output = sfn_gen_command()
         .arg("run")
         .arg(definition)
         .args(["--input", r#"{"goal": "add two numbers"}"#])
@@ -67,7 +58,7 @@ fn generate_into_temp(language: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sfn-gen-test-{}-{language}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("agent.asl.json");
-    let output = sfn_gen()
+    let output = sfn_gen_command()
         .args(["generate", "--query-language", language, "--out"])
         .arg(&out)
         .output()
@@ -154,7 +145,7 @@ fn the_agent_payload_carries_the_state_execution_and_limits() {
 
 #[test]
 fn committed_machine_is_fresh() {
-    let output = sfn_gen()
+    let output = sfn_gen_command()
         .args(["generate", "--check"])
         .output()
         .expect("sfn-gen generate runs");

@@ -6,3 +6,4 @@ mod generated_loop;
 mod manifests;
 mod real_lambdas;
 mod scale;
+mod support;

@@ -7,6 +7,8 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
+use crate::support::sfn_gen_command;
+
 struct Workspace {
     _dir: tempfile::TempDir,
     tools: PathBuf,
@@ -61,8 +63,7 @@ impl Workspace {
     }
 
     fn generate(&self) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        sfn_gen_command()
             .args(["generate", "--tools"])
             .arg(&self.tools)
             .arg("--out")
@@ -336,7 +337,7 @@ fn generate_accepts_manifests_at_every_limit_and_the_machine_validates() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let validate = std::process::Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
+    let validate = sfn_gen_command()
         .arg("validate")
         .arg(&ws.out)
         .output()

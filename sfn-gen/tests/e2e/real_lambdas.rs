@@ -1,41 +1,11 @@
 //! The main job end to end: the generated state machine run by `sfn-gen run` with the real
 //! agent and tool binaries behind the embedded Lambda Runtime API (no mocks).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Builds the binaries the runs serve, once per test process (cargo releases its lock
-/// while tests run).
-fn build_lambdas() {
-    static BUILT: OnceLock<bool> = OnceLock::new();
-    let built = *BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        Command::new(cargo)
-            .current_dir(workspace())
-            .args(["build", "--quiet"])
-            .args([
-                "-p",
-                "agent-lambda",
-                "-p",
-                "calculator",
-                "-p",
-                "json-query",
-                "-p",
-                "http-fetch",
-            ])
-            .status()
-            .expect("cargo runs")
-            .success()
-    });
-    assert!(built, "building the Lambda binaries failed");
-}
+use crate::support::{build_lambdas, sfn_gen_command};
 
 /// Runs the committed machine on the workspace's binaries; `input` is JSON or `@FILE`.
 fn run_real(input: &str, offload: &Path) -> Value {
@@ -45,8 +15,7 @@ fn run_real(input: &str, offload: &Path) -> Value {
 /// Runs `machine` on the workspace's binaries.
 fn run_machine_real(machine: &Path, input: &str, offload: &Path) -> Value {
     build_lambdas();
-    let output = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-        .current_dir(workspace())
+    let output = sfn_gen_command()
         .arg("run")
         .arg(machine)
         .arg("--workspace-lambdas")
@@ -121,8 +90,7 @@ fn a_long_run_continues_through_the_agents_hand_off_record_on_the_real_binaries(
         let config = dir.path().join("sfn-gen.json");
         std::fs::write(&config, r#"{"turnsPerExecution": 1}"#).unwrap();
         let machine = dir.path().join("agent.asl.json");
-        let status = Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-            .current_dir(workspace())
+        let status = sfn_gen_command()
             .args(["generate", "--query-language", language, "--config"])
             .arg(&config)
             .arg("--out")

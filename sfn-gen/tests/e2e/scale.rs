@@ -3,20 +3,13 @@
 //! Timings are measured by `bench/gen/run.sh`, not here.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-fn sfn_gen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfn-gen"))
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .args(args)
-        .output()
-        .expect("sfn-gen runs")
-}
+use crate::support::sfn_gen;
 
 /// Writes `count` tool folders with a realistic manifest each.
-pub fn write_tools(dir: &Path, count: usize, description_len: usize) {
+fn write_tools(dir: &Path, count: usize, description_len: usize) {
     for i in 0..count {
         let name = format!("tool-{i:04}");
         let folder = dir.join(&name);

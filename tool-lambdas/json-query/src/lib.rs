@@ -237,6 +237,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn the_description_names_the_limit_error_by_its_wire_name() {
+        // The description is a `const`, so it spells the name out; this keeps it right.
+        assert!(JsonQuery::DESCRIPTION.contains(ErrorName::LimitExceeded.as_str()));
+    }
+
     /// The bookstore document from RFC 9535, section 1.5.
     fn store() -> Value {
         json!({"store": {

@@ -2,8 +2,6 @@
 //! `lambda_runtime` (see `tests/runtime_api.rs`): it measures the document it is given,
 //! and panics when the document is the string `"panic"`.
 
-#![recursion_limit = "256"]
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

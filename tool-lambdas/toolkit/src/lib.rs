@@ -4,7 +4,6 @@
 //! `main` is one call to [`run`]:
 //!
 //! ```no_run
-//! # #![recursion_limit = "256"]
 //! use schemars::JsonSchema;
 //! use serde::{Deserialize, Serialize};
 //! use toolkit::{Tool, ToolContext, ToolError};

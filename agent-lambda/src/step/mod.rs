@@ -1,0 +1,332 @@
+//! One agent step (ARCHITECTURE.md, "One execution", step 2), in named phases, each in its
+//! own module and testable alone:
+//!
+//! | phase | module | what it does |
+//! | --- | --- | --- |
+//! | open | `open.rs` | the run so far: this execution's transcript, a proven hand-off, or a fresh start (a refused start fails with `Agent.InvalidStart`) |
+//! | absorb | `absorb.rs` | the last calls' outcomes (results, caught failures, lost calls) into the transcript and the failure counts |
+//! | guards | `guards.rs` | circuit breaker, turn limit, hand-off before asking; the invalid-call streak after |
+//! | triage | `triage.rs` | the reasoner's proposals: unknown tools and invalid arguments fed back, repeats answered from the cache, the rest runnable |
+//! | route | `route.rs` | the verdict written down: transcript stored, large values offloaded, the small descriptor with its route |
+//!
+//! [`Agent::step`] runs them in that order; between guards and route it consults the
+//! reasoner, up to [`CONSULTATIONS_PER_STEP`] times, while cache hits and rejected calls
+//! give it something new to see.
+
+mod absorb;
+mod guards;
+mod open;
+mod route;
+mod triage;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use lambda_runtime::Diagnostic;
+use offload::{ExecutionStore, Store};
+use protocol::ErrorName;
+use protocol::agent::{AgentStepInput, AgentStepOutput};
+use protocol::call::ToolCall;
+use serde_json::Value;
+
+use crate::reasoner::select::{ReasonerConfig, Reasoners};
+use crate::reasoner::{Conversation, Decision, Reasoner, ReasonerError};
+use crate::tools::ToolSet;
+use crate::transcript::{Entry, Transcript};
+use crate::view::DEFAULT_RESULT_BUDGET;
+
+pub use guards::{CONSULTATIONS_PER_STEP, INVALID_STREAK_LIMIT};
+pub use route::INLINE_LIMIT_BYTES;
+
+/// A step that could not complete: becomes the Lambda error (`errorType` = `name`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct StepError {
+    /// The stable error name.
+    pub name: ErrorName,
+    /// What happened.
+    pub message: String,
+}
+
+impl StepError {
+    fn new(name: ErrorName, message: impl Into<String>) -> Self {
+        Self {
+            name,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<offload::OffloadError> for StepError {
+    fn from(e: offload::OffloadError) -> Self {
+        Self::new(e.error_name(), e.to_string())
+    }
+}
+
+impl From<ReasonerError> for StepError {
+    /// Throttling is retried by the state machine with back-off; any other failure is not.
+    fn from(e: ReasonerError) -> Self {
+        match e {
+            ReasonerError::Throttled(message) => Self::new(ErrorName::ReasonerThrottled, message),
+            ReasonerError::Failed(message) => Self::new(ErrorName::ReasonerError, message),
+        }
+    }
+}
+
+impl From<StepError> for Diagnostic {
+    fn from(e: StepError) -> Self {
+        Diagnostic {
+            error_type: e.name.as_str().to_owned(),
+            error_message: e.message,
+        }
+    }
+}
+
+/// Consecutive failures per tool, as the state carries them.
+type Failures = BTreeMap<String, u32>;
+
+/// The run as one step sees it: the transcript and the counters the state carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Run {
+    transcript: Transcript,
+    /// Turns taken so far.
+    turn: u32,
+    failures: Failures,
+}
+
+impl Run {
+    /// The turn that calls proposed in this step belong to.
+    fn next_turn(&self) -> u32 {
+        self.turn.saturating_add(1)
+    }
+}
+
+/// What a step decided, before [`route`] writes it down.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// Run these calls (already recorded in the transcript) as the next turn.
+    Calls(Vec<ToolCall>),
+    /// The answer (already recorded in the transcript).
+    Answer(Value),
+    /// End the run with a named error.
+    Failed {
+        /// The error name (a reasoner may name its own, e.g. `Agent.PlanFailed`).
+        error: String,
+        /// Why, for the execution's `Cause`.
+        cause: String,
+    },
+    /// Continue the run in a new execution.
+    HandOff,
+}
+
+impl Verdict {
+    fn failed(error: ErrorName, cause: impl Into<String>) -> Self {
+        Self::Failed {
+            error: error.as_str().to_owned(),
+            cause: cause.into(),
+        }
+    }
+}
+
+/// The agent: tools, store, and the reasoners it may use.
+pub struct Agent {
+    tools: ToolSet,
+    store: Store,
+    /// The reasoners the deployment allows, and their clients.
+    reasoners: Reasoners,
+    /// The transcript this process wrote last (a warm Lambda reads it back from memory).
+    last_transcript: Mutex<Option<(protocol::OffloadPointer, Transcript)>>,
+    /// Characters of one result shown to a model.
+    pub result_budget: usize,
+}
+
+impl Agent {
+    /// An agent over `tools` storing transcripts in `store`, running plans only (see
+    /// [`Agent::with_reasoner_config`]).
+    pub fn new(tools: ToolSet, store: Store) -> Self {
+        Self {
+            tools,
+            store,
+            reasoners: Reasoners::new(ReasonerConfig::default()),
+            last_transcript: Mutex::new(None),
+            result_budget: DEFAULT_RESULT_BUDGET,
+        }
+    }
+
+    /// Uses `reasoner` for every step, whatever the options say.
+    pub fn with_reasoner(mut self, reasoner: Arc<dyn Reasoner>) -> Self {
+        self.reasoners.fix(reasoner);
+        self
+    }
+
+    /// The tools.
+    pub fn tools(&self) -> &ToolSet {
+        &self.tools
+    }
+
+    /// Uses the deployment's reasoner configuration (usually [`ReasonerConfig::from_env`]).
+    pub fn with_reasoner_config(mut self, config: ReasonerConfig) -> Self {
+        self.reasoners.configure(config);
+        self
+    }
+
+    /// Takes one step.
+    #[tracing::instrument(skip_all, fields(execution = %input.execution.name, turn = input.state.turn))]
+    pub async fn step(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
+        let result = self.step_inner(input).await;
+        match &result {
+            Ok(out) => tracing::info!(
+                route = %out.route,
+                calls = out.calls.len(),
+                turn = out.turn,
+                error = out.error.as_deref().unwrap_or(""),
+                "agent step"
+            ),
+            Err(e) => tracing::warn!(error = %e.name, message = %e.message, "agent step failed"),
+        }
+        result
+    }
+
+    /// The phases, in order (see the module docs).
+    async fn step_inner(&self, input: AgentStepInput) -> Result<AgentStepOutput, StepError> {
+        let store = self.store.for_execution(&input.execution);
+        let mut run = match self.open(&store, &input).await? {
+            open::Opened::Run(run) => run,
+            open::Opened::Refused(cause) => {
+                let refused = Verdict::failed(ErrorName::InvalidStart, cause);
+                return self
+                    .conclude(&store, &input.execution, Run::default(), refused)
+                    .await;
+            }
+        };
+        let first_new = absorb::absorb(&input.state, &mut run);
+        self.store_large_outputs(&store, &mut run.transcript.entries[first_new..])
+            .await?;
+        let verdict = match guards::before_reasoning(&run, &input.config, &input.execution.name) {
+            Some(tripped) => tripped,
+            None => self.consult(&mut run).await?,
+        };
+        self.conclude(&store, &input.execution, run, verdict).await
+    }
+
+    /// Asks the reasoner until it answers, fails, or proposes a runnable call; calls
+    /// answered from the cache or refused are recorded and it is asked again, at most
+    /// [`CONSULTATIONS_PER_STEP`] times.
+    async fn consult(&self, run: &mut Run) -> Result<Verdict, StepError> {
+        let reasoner = self
+            .reasoners
+            .pick(&run.transcript.options)
+            .map_err(|cause| StepError::new(ErrorName::InvalidStart, cause))?;
+        let turn = run.next_turn();
+        for _ in 0..CONSULTATIONS_PER_STEP {
+            let conversation = Conversation {
+                transcript: &run.transcript,
+                tools: &self.tools,
+                result_budget: self.result_budget,
+            };
+            match reasoner.decide(&conversation).await? {
+                Decision::Answer(answer) => {
+                    run.transcript.entries.push(Entry::Answer {
+                        value: answer.clone(),
+                    });
+                    return Ok(Verdict::Answer(answer));
+                }
+                Decision::Fail { error, cause } => return Ok(Verdict::Failed { error, cause }),
+                Decision::Calls { calls, text } => {
+                    let triage = triage::triage(&self.tools, &run.transcript, calls, turn);
+                    let cache_hits = triage.cache_hits;
+                    let runnable = triage.record(&mut run.transcript, turn, text);
+                    if let Some(tripped) =
+                        guards::invalid_streak(&mut run.transcript, runnable.len(), cache_hits)
+                    {
+                        return Ok(tripped);
+                    }
+                    if !runnable.is_empty() {
+                        return Ok(Verdict::Calls(runnable));
+                    }
+                }
+            }
+        }
+        Ok(guards::consultations_exhausted())
+    }
+
+    /// Reads a transcript, from memory when this warm process wrote it last (the pointer,
+    /// hash included, is the same), else from the store with its checks.
+    async fn load_transcript(
+        &self,
+        store: &ExecutionStore,
+        pointer: &protocol::OffloadPointer,
+    ) -> Result<Transcript, StepError> {
+        if let Some((last, transcript)) = &*self
+            .last_transcript
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            && last == pointer
+        {
+            return Ok(transcript.clone());
+        }
+        serde_json::from_value(store.get_json(pointer).await?).map_err(|e| {
+            StepError::new(
+                ErrorName::OffloadStoreError,
+                format!("the transcript is unreadable: {e}"),
+            )
+        })
+    }
+
+    /// Writes a transcript and remembers it for the next step in this process.
+    async fn save_transcript(
+        &self,
+        store: &ExecutionStore,
+        transcript: &Transcript,
+    ) -> Result<protocol::OffloadPointer, StepError> {
+        let pointer = store
+            .put_json(&serde_json::to_value(transcript).unwrap_or_default())
+            .await?;
+        *self
+            .last_transcript
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((pointer.clone(), transcript.clone()));
+        Ok(pointer)
+    }
+}
+
+/// Fixtures the phases' unit tests share.
+#[cfg(test)]
+mod fixtures {
+    use protocol::call::ExecutionRef;
+    use protocol::manifest::ToolManifest;
+    use serde_json::{Value, json};
+
+    use crate::tools::ToolSet;
+
+    /// `calc` (read-only, so cacheable: `{"expression": string}`) and `fetch` (neither
+    /// read-only nor idempotent: `{"url": string}`).
+    pub fn tools() -> ToolSet {
+        let manifest = |name: &str, field: &str, annotations: Value| -> ToolManifest {
+            serde_json::from_value(json!({
+                "name": name,
+                "description": name,
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {field: {"type": "string"}},
+                    "required": [field],
+                    "additionalProperties": false
+                },
+                "annotations": annotations
+            }))
+            .unwrap()
+        };
+        ToolSet::new(vec![
+            manifest("calc", "expression", json!({"readOnlyHint": true})),
+            manifest("fetch", "url", json!({"readOnlyHint": false})),
+        ])
+        .unwrap()
+    }
+
+    pub fn execution(machine: &str, name: &str) -> ExecutionRef {
+        ExecutionRef {
+            id: format!("arn:aws:states:us-east-1:123456789012:execution:{machine}:{name}"),
+            name: name.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Helpers every area of the end-to-end tests shares: running the `sfn-gen` binary from
+//! the workspace root, writing fixtures, and building the real Lambda binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The workspace root (the committed `statemachines/`, `examples/` and `tool-lambdas/`).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `sfn-gen` binary, to run from the workspace root.
+pub fn sfn_gen_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sfn-gen"));
+    command.current_dir(workspace());
+    command
+}
+
+/// Runs `sfn-gen ARGS...` from the workspace root.
+pub fn sfn_gen(args: &[&str]) -> Output {
+    sfn_gen_command().args(args).output().expect("sfn-gen runs")
+}
+
+/// Writes `value` as JSON to `dir/name`; returns the path.
+pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+/// Builds the agent and every tool crate the workspace has (as `sfn-gen run
+/// --workspace-lambdas` serves them), once per test process (cargo releases its lock while
+/// tests run).
+pub fn build_lambdas() {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let tools = protocol::discover::discover(&protocol::discover::tools_dir(&workspace()))
+            .map_err(|e| e.to_string())?;
+        let mut packages = vec!["agent-lambda".to_owned()];
+        packages.extend(tools.iter().map(protocol::ToolCrate::crate_name));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace())
+            .args(["build", "--quiet"])
+            .args(packages.iter().flat_map(|p| ["-p", p.as_str()]))
+            .status()
+            .map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("cargo build of {packages:?} failed ({status})"))
+        }
+    });
+    if let Err(reason) = built {
+        panic!("building the Lambda binaries failed: {reason}");
+    }
+}
