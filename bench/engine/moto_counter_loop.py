@@ -1,7 +1,10 @@
-"""The counter loop in moto 5.2.5's Step Functions executor, timed end to end.
+"""A loop machine (the counter loop, or the JSONata loop) in moto 5.2.5's Step Functions
+executor, timed end to end.
 
-Prints one JSON line: {"status", "output", "transitions", "seconds"}. The transition count
-is the number of *StateEntered events in moto's history (moto does not bill).
+Prints one JSON line: {"status", "output", "transitions", "seconds", "error", "cause"}. The
+transition count is the number of *StateEntered events in moto's history (moto does not
+bill); `error` and `cause` are the failed execution's (moto 5.2.5 parses JSONata but its
+evaluator is a stub, so the JSONata loop fails there).
 """
 import json
 import sys
@@ -44,6 +47,8 @@ def main(path: str) -> None:
         "output": json.loads(described.get("output") or "null"),
         "transitions": transitions,
         "seconds": seconds,
+        "error": described.get("error"),
+        "cause": described.get("cause"),
     }))
 
 

@@ -161,13 +161,19 @@ pub(crate) fn arity(name: &str) -> usize {
     if s.variadic { 1 } else { s.min.max(1) }
 }
 
-/// A scope holding every built-in function.
+/// A scope holding every built-in function: built once per thread and shared (evaluations
+/// bind their own names in a child scope, never in this one).
 pub(crate) fn builtins_env() -> Env {
-    let frame = Frame::default();
-    for name in NAMES {
-        frame.bind(name, Some(Val::Func(Rc::new(Func::Builtin(name)))));
+    thread_local! {
+        static BUILTINS: Env = {
+            let frame = Frame::default();
+            for name in NAMES {
+                frame.bind(name, Some(Val::Func(Rc::new(Func::Builtin(name)))));
+            }
+            Rc::new(frame)
+        };
     }
-    Rc::new(frame)
+    BUILTINS.with(Rc::clone)
 }
 
 fn type_matches(t: char, v: &Val) -> bool {
