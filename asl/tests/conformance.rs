@@ -138,6 +138,13 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
     options.invoker = Arc::new(invoker);
     let outcome = run(&case["definition"], case["input"].clone(), &options);
+    // Compile once: the run evaluated only what was parsed before it started.
+    if outcome.parsed_at_run_time != 0 {
+        return Err(format!(
+            "{} paths or expressions were parsed while running (the compiled program missed them)",
+            outcome.parsed_at_run_time
+        ));
+    }
     let expected = &case["expected"];
     let wildcards: Vec<String> = case
         .get("wildcards")

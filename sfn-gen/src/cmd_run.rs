@@ -679,6 +679,7 @@ mod tests {
             history: Vec::new(),
             event_count: 4,
             duration_seconds: 10.0,
+            parsed_at_run_time: 0,
         };
         Executed {
             outcome,

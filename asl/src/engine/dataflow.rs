@@ -8,8 +8,9 @@
 
 use serde_json::{Map, Value};
 
+use super::program;
 use crate::intrinsics;
-use crate::jsonpath::{self, PathError, Scope};
+use crate::jsonpath::{PathError, Scope};
 
 /// A data-flow error: the error name and the cause after AWS's state prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub fn compact(value: &Value) -> String {
 /// (`No results for path: $['a']`, `Missing property in path $['a']`), from the JSONPath
 /// module that evaluated it.
 pub fn missing_path_explanation(path: &str, input: &Value, scope: &Scope<'_>) -> String {
-    jsonpath::not_found_message(path, input, scope)
+    program::not_found_message(path, input, scope)
         .unwrap_or_else(|| format!("No results for path: {path}"))
 }
 
@@ -92,7 +93,7 @@ pub fn apply_result_path(
         Some(Value::String(path)) if path == "$" => Ok(result),
         Some(Value::String(path)) => {
             let snapshot = input.clone();
-            jsonpath::set(input, path, result).map_err(|e| match e {
+            program::set(input, path, result).map_err(|e| match e {
                 PathError::NoResults { .. } => DataError::runtime(format!(
                     "Invalid path '{path}' : {}",
                     missing_path_explanation(
@@ -116,7 +117,7 @@ pub fn apply_result_path(
 
 /// Evaluates one path with Step Functions' rules.
 pub fn select(path: &str, input: &Value, scope: &Scope<'_>) -> Result<Value, PathError> {
-    jsonpath::select(path, input, scope)
+    program::select(path, input, scope)
 }
 
 /// Evaluates a payload template (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath
@@ -162,7 +163,7 @@ fn dynamic_value(
         )));
     };
     if intrinsics::is_intrinsic(text) {
-        return intrinsics::evaluate(text, input, scope).map_err(|e| DataError {
+        return program::intrinsic(text, input, scope).map_err(|e| DataError {
             error: e.error,
             detail: e.cause,
             prefixed: true,
@@ -233,7 +234,7 @@ pub fn evaluate_jsonata(
         .and_then(|s| s.get("input"))
         .cloned()
         .unwrap_or(Value::Null);
-    asl_jsonata::evaluate(expression.trim(), &input, bindings).map_err(|e| {
+    program::jsonata(expression.trim(), &input, bindings).map_err(|e| {
         if e.code.as_deref() == Some(asl_jsonata::FUNCTION_RESULT_CODE) {
             return DataError::query(format!(
                 "The JSONata expression '{}' specified for the field '{field}' returned an unsupported result type.",

@@ -24,6 +24,7 @@ pub mod dataflow;
 pub mod history;
 mod interpreter;
 pub mod mocks;
+pub mod program;
 pub mod retry;
 
 use std::sync::Arc;
@@ -178,6 +179,11 @@ pub struct Outcome {
     pub event_count: u64,
     /// Seconds the execution took on its clock (virtual time by default).
     pub duration_seconds: f64,
+    /// Paths, intrinsic calls and JSONata expressions parsed while running because the
+    /// compiled [`program::Program`] did not hold them (0 for every definition: running
+    /// never parses).
+    #[serde(skip)]
+    pub parsed_at_run_time: u64,
 }
 
 /// Runs `definition` with `input`.

@@ -1,6 +1,7 @@
 //! Parallel and Map: child state machines, run one at a time or on threads, with
 //! MaxConcurrency, tolerated failures and item batching.
 
+use super::super::program;
 use super::*;
 
 impl Runner<'_> {
@@ -133,16 +134,24 @@ impl Runner<'_> {
         let queue = Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>().into_iter());
         let slots: Vec<Mutex<Option<Result<Value, Failure>>>> =
             (0..count).map(|_| Mutex::new(None)).collect();
+        // The workers evaluate with the run's compiled program too.
+        let program = program::current();
         std::thread::scope(|scope| {
             for _ in 0..width.min(count) {
                 scope.spawn(|| {
-                    loop {
-                        let job = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((slot, (index, item))) = job else {
-                            break;
-                        };
-                        let outcome = work(index, item);
-                        *slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    let drain = || {
+                        loop {
+                            let job = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                            let Some((slot, (index, item))) = job else {
+                                break;
+                            };
+                            let outcome = work(index, item);
+                            *slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                        }
+                    };
+                    match &program {
+                        Some(program) => program::installed(program, drain),
+                        None => drain(),
                     }
                 });
             }

@@ -75,7 +75,7 @@ impl Runner<'_> {
                 let Some(path) = cx.state.get(path_field).and_then(Value::as_str) else {
                     return Ok(None);
                 };
-                let value = crate::intrinsics::evaluate_value(path, &input, &scope).map_err(
+                let value = evaluate_value(path, &input, &scope).map_err(
                     |e| match e {
                         crate::intrinsics::ValueError::Path(PathError::NoResults { .. })
                         | crate::intrinsics::ValueError::Path(
@@ -305,5 +305,18 @@ impl Runner<'_> {
         };
         let seconds = (when - now).num_milliseconds() as f64 / 1000.0;
         self.sleep(seconds);
+    }
+}
+
+/// A `.$` value (an intrinsic call or a path) through the compiled program.
+fn evaluate_value(
+    text: &str,
+    input: &Value,
+    scope: &crate::jsonpath::Scope<'_>,
+) -> Result<Value, crate::intrinsics::ValueError> {
+    if crate::intrinsics::is_intrinsic(text) {
+        Ok(super::super::program::intrinsic(text, input, scope)?)
+    } else {
+        Ok(super::super::program::select(text, input, scope)?)
     }
 }

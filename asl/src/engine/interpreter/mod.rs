@@ -18,6 +18,7 @@ use super::dataflow::{
     self, DataError, apply_path, apply_result_path, compact, jsonata_template, payload_template,
 };
 use super::history::{Recorder, text};
+use super::program::{self, Program};
 use super::retry::{Retrier, error_matches};
 use super::{Clock, Failure, Outcome, PAYLOAD_LIMIT_BYTES, RunOptions, Status};
 use crate::jsonpath::{PathError, Scope};
@@ -153,8 +154,12 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         vars: Arc::new(VarScope::default()),
         query_language: is_jsonata(definition.get("QueryLanguage")),
     };
+    // Every path, intrinsic call and JSONata expression is parsed here, once.
+    let program = Arc::new(Program::compile(definition));
     let result = match definition.as_object() {
-        Some(machine) => runner.run_machine(machine, input, &frame),
+        Some(machine) => {
+            program::installed(&program, || runner.run_machine(machine, input, &frame))
+        }
         None => Err(Failure::new(
             "States.Runtime",
             "the definition must be a JSON object",
@@ -202,6 +207,7 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         history: runner.recorder.into_events(),
         event_count,
         duration_seconds,
+        parsed_at_run_time: program.misses(),
     }
 }
 
