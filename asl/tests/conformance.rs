@@ -238,6 +238,13 @@ fn recorded_aws_executions() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
+    // An empty or truncated corpus folder must not pass as "every case matched".
+    assert!(
+        paths.len() >= 994,
+        "the conformance corpus at {} holds {} cases; the recorded corpus has 994",
+        dir.display(),
+        paths.len()
+    );
     let known = known_failures();
     let mut by_feature: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures: BTreeMap<String, String> = BTreeMap::new();
