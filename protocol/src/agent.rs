@@ -171,10 +171,8 @@ pub enum AgentStatus {
 pub struct AgentStepOutput {
     /// The verdict.
     pub status: AgentStatus,
-    /// The routing key for the state machine's Choice: a [`Route`]'s wire name, written
-    /// from a `Route` (`Route::Done.into()`), never as a literal.
-    #[schemars(with = "Route")]
-    pub route: String,
+    /// The routing key for the state machine's Choice (serialized as its wire name).
+    pub route: Route,
     /// Calls to run (empty unless `status` is `tool_calls`).
     #[serde(default)]
     pub calls: Vec<ToolCall>,
@@ -202,18 +200,6 @@ pub struct AgentStepOutput {
     /// record names it; it is random, so no one else can claim the hand-off first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continue_as: Option<String>,
-}
-
-impl AgentStepOutput {
-    /// The route for a single call to `tool`, in its wire form ([`Route::Call`]).
-    pub fn call_route(tool: &str) -> String {
-        Route::call(tool).into()
-    }
-
-    /// The route, parsed; an error names a route string no [`Route`] has.
-    pub fn parsed_route(&self) -> Result<Route, crate::route::UnknownRoute> {
-        self.route.parse()
-    }
 }
 
 /// The input of a continued execution (continue-as-new), started with the name

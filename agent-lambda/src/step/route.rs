@@ -291,7 +291,7 @@ mod tests {
             .conclude(Verdict::Calls(vec![call("a", "calc", large.clone())]))
             .await;
         assert_eq!(
-            (out.status, out.route.as_str()),
+            (out.status, out.route.as_wire().as_ref()),
             (AgentStatus::ToolCalls, "call:calc")
         );
         assert_eq!(out.turn, 5);
@@ -316,7 +316,7 @@ mod tests {
         let fx = fixture();
         let out = fx.conclude(Verdict::Answer(json!("42"))).await;
         assert_eq!(
-            (out.status, out.route.as_str()),
+            (out.status, out.route.as_wire().as_ref()),
             (AgentStatus::Done, "done")
         );
         assert_eq!(out.turn, 4);
@@ -339,7 +339,7 @@ mod tests {
             })
             .await;
         assert_eq!(
-            (out.status, out.route.as_str()),
+            (out.status, out.route.as_wire().as_ref()),
             (AgentStatus::Failed, "failed")
         );
         assert_eq!(out.error.as_deref(), Some("Agent.PlanFailed"));
@@ -356,7 +356,7 @@ mod tests {
         let fx = fixture();
         let out = fx.conclude(Verdict::HandOff).await;
         assert_eq!(
-            (out.status, out.route.as_str()),
+            (out.status, out.route.as_wire().as_ref()),
             (AgentStatus::Continue, "continue")
         );
         let child = out.continue_as.clone().unwrap();
