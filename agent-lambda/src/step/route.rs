@@ -160,7 +160,7 @@ fn descriptor(
 ) -> AgentStepOutput {
     AgentStepOutput {
         status,
-        route: route.into(),
+        route,
         calls: Vec::new(),
         answer: None,
         error: None,
