@@ -4,5 +4,8 @@
 pub mod engine;
 pub mod intrinsics;
 pub mod jsonpath;
+pub mod language;
 pub mod task;
 pub mod validate;
+
+pub use language::{MAX_DEFINITION_BYTES, MachineType, QueryLanguage};

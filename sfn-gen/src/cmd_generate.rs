@@ -200,7 +200,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     eprintln!(
         "definition size: {size} bytes ({:.1}% of AWS's 1 MB limit)",
-        100.0 * size as f64 / generate::DEFINITION_LIMIT_BYTES as f64
+        100.0 * size as f64 / asl::MAX_DEFINITION_BYTES as f64
     );
     Ok(ExitCode::SUCCESS)
 }

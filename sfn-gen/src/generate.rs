@@ -31,9 +31,6 @@ use serde_json::{Map, Value, json};
 /// Marks a state as written by the generator (the start of its `Comment`).
 pub const GENERATED_MARK: &str = "sfn-gen:";
 
-/// AWS's hard limit on a state machine definition (1 MB).
-pub const DEFINITION_LIMIT_BYTES: usize = 1_048_576;
-
 /// The placeholder of the agent function's ARN.
 pub const AGENT_PLACEHOLDER: &str = "AgentFunctionArn";
 
@@ -45,16 +42,7 @@ pub fn tool_placeholder(tool: &str) -> String {
     format!("{TOOL_PLACEHOLDER_PREFIX}{tool}")
 }
 
-/// Standard or Express.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum MachineType {
-    /// Standard workflows (up to a year; billed per state transition).
-    #[default]
-    Standard,
-    /// Express workflows (up to 5 minutes; billed per request and duration).
-    Express,
-}
+pub use asl::{MachineType, QueryLanguage};
 
 /// The project's generator settings (`sfn-gen.json` at the workspace root; every field is
 /// optional).
@@ -91,18 +79,6 @@ impl Default for GeneratorConfig {
             agent_timeout_seconds: 120,
         }
     }
-}
-
-/// The query language of the generated machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum QueryLanguage {
-    /// JSONPath (the default).
-    #[default]
-    #[serde(rename = "JSONPath", alias = "jsonpath")]
-    JsonPath,
-    /// JSONata: Arguments, Output, Assign and variables.
-    #[serde(rename = "JSONata", alias = "jsonata")]
-    Jsonata,
 }
 
 impl GeneratorConfig {
@@ -257,9 +233,10 @@ pub fn generate(tools: &[ToolManifest], config: &GeneratorConfig) -> anyhow::Res
         size = serde_json::to_string(&definition)?.len();
         layout = Layout::Compact;
     }
-    if size > DEFINITION_LIMIT_BYTES {
+    if size > asl::MAX_DEFINITION_BYTES {
         bail!(
-            "the generated definition is {size} bytes, over AWS's {DEFINITION_LIMIT_BYTES}-byte limit; split the tools across agents"
+            "the generated definition is {size} bytes, over AWS's {}-byte limit; split the tools across agents",
+            asl::MAX_DEFINITION_BYTES
         );
     }
     Ok(Generated {

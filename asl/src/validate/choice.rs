@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::expr::{self, PathKind};
 use super::state::{StateInfo, Transition};
-use super::{Ctx, Ql, Rule, child, index, type_name};
+use super::{Ctx, QueryLanguage, Rule, child, index, type_name};
 
 /// What a comparison operator's value must be.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub(crate) fn check_choice(
     ctx: &mut Ctx,
     obj: &Map<String, Value>,
     ptr: &str,
-    ql: Ql,
+    ql: QueryLanguage,
     info: &mut StateInfo,
 ) {
     match obj.get("Default") {
@@ -137,8 +137,8 @@ pub(crate) fn check_choice(
             expr::check_assign(ctx, a, &child(&rp, "Assign"), ql);
         }
         match ql {
-            Ql::JsonPath => check_jsonpath_rule(ctx, rule, &rp, true),
-            Ql::Jsonata => check_jsonata_rule(ctx, rule, &rp),
+            QueryLanguage::JsonPath => check_jsonpath_rule(ctx, rule, &rp, true),
+            QueryLanguage::Jsonata => check_jsonata_rule(ctx, rule, &rp),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{Ctx, Ql, Rule, child, index, type_name};
+use super::{Ctx, QueryLanguage, Rule, child, index, type_name};
 use crate::{intrinsics, jsonpath};
 
 /// The longest variable name AWS accepts, in characters.
@@ -254,7 +254,7 @@ pub(crate) fn is_variable_name(name: &str) -> bool {
 }
 
 /// Checks an `Assign` block.
-pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
+pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: QueryLanguage) {
     let Some(m) = v.as_object() else {
         ctx.push(
             ptr,
@@ -269,7 +269,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
     for (k, val) in m {
         let p = child(ptr, k);
         let (name, dynamic) = match k.strip_suffix(".$") {
-            Some(n) if ql == Ql::JsonPath => (n, true),
+            Some(n) if ql == QueryLanguage::JsonPath => (n, true),
             _ => (k.as_str(), false),
         };
         if !is_variable_name(name) {
@@ -279,7 +279,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
                 format!(
                     "'{name}' is not a valid variable name. Names start with a letter or `_` and \
                      contain only letters, digits and `_` (no `$`, `.`, `-` or spaces){}.",
-                    if ql == Ql::Jsonata && k.ends_with(".$") {
+                    if ql == QueryLanguage::Jsonata && k.ends_with(".$") {
                         "; JSONata states do not use the `.$` suffix: write the value as \
                          \"{% ... %}\""
                     } else {
@@ -304,7 +304,7 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
             );
         }
         match ql {
-            Ql::JsonPath if dynamic => match val {
+            QueryLanguage::JsonPath if dynamic => match val {
                 Value::String(s) => check_path_str(ctx, s, &p, k, PathKind::PathOrIntrinsic),
                 other => ctx.push(
                     &p,
@@ -316,8 +316,8 @@ pub(crate) fn check_assign(ctx: &mut Ctx, v: &Value, ptr: &str, ql: Ql) {
                     ),
                 ),
             },
-            Ql::JsonPath => check_payload(ctx, val, &p, "Assign"),
-            Ql::Jsonata => check_jsonata_value(ctx, val, &p),
+            QueryLanguage::JsonPath => check_payload(ctx, val, &p, "Assign"),
+            QueryLanguage::Jsonata => check_jsonata_value(ctx, val, &p),
         }
     }
 }

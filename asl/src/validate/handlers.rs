@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::expr::{self, PathKind};
 use super::state::{StateInfo, Transition};
-use super::{Ctx, Ql, Rule, child, index, type_name};
+use super::{Ctx, QueryLanguage, Rule, child, index, type_name};
 
 const RETRIER_FIELDS: [&str; 7] = [
     "ErrorEquals",
@@ -179,7 +179,7 @@ pub(crate) fn check_catch(
     ctx: &mut Ctx,
     catch: Option<&Value>,
     ptr: &str,
-    ql: Ql,
+    ql: QueryLanguage,
     info: &mut StateInfo,
 ) {
     let Some(catch) = catch else { return };
@@ -195,8 +195,8 @@ pub(crate) fn check_catch(
         return;
     };
     let allowed: &[&str] = match ql {
-        Ql::JsonPath => &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
-        Ql::Jsonata => &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
+        QueryLanguage::JsonPath => &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
+        QueryLanguage::Jsonata => &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
     };
     for (i, c) in list.iter().enumerate() {
         let cp = index(ptr, i);
@@ -222,8 +222,8 @@ pub(crate) fn check_catch(
                         "Field '{k}' is not supported in a catcher of a {} state. Allowed \
                          fields: {}.",
                         match ql {
-                            Ql::JsonPath => "JSONPath",
-                            Ql::Jsonata => "JSONata",
+                            QueryLanguage::JsonPath => "JSONPath",
+                            QueryLanguage::Jsonata => "JSONata",
                         },
                         allowed.join(", ")
                     ),
@@ -250,7 +250,7 @@ pub(crate) fn check_catch(
                 "Each catcher needs Next: the state to go to when the error is caught.",
             ),
         }
-        if ql == Ql::JsonPath {
+        if ql == QueryLanguage::JsonPath {
             if let Some(p) = obj.get("ResultPath") {
                 expr::check_path_field(
                     ctx,

@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value};
 
 use super::state::{self, Transition};
-use super::{Ctx, Ql, Rule, child, type_name};
+use super::{Ctx, QueryLanguage, Rule, child, type_name};
 
 /// The longest state name AWS accepts, in characters.
 pub(crate) const MAX_STATE_NAME_CHARS: usize = 80;
@@ -71,18 +71,23 @@ pub(crate) fn check_root(ctx: &mut Ctx, definition: &Value) {
         );
         return;
     }
-    check_machine(ctx, definition, "", Ql::JsonPath, Kind::Top);
+    check_machine(ctx, definition, "", QueryLanguage::JsonPath, Kind::Top);
 }
 
 /// Reads a `QueryLanguage` field; reports bad values and a JSONata-to-JSONPath downgrade.
-pub(crate) fn query_language(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, outer: Ql) -> Ql {
+pub(crate) fn query_language(
+    ctx: &mut Ctx,
+    obj: &Map<String, Value>,
+    ptr: &str,
+    outer: QueryLanguage,
+) -> QueryLanguage {
     let Some(v) = obj.get("QueryLanguage") else {
         return outer;
     };
     let p = child(ptr, "QueryLanguage");
     match v.as_str() {
         Some("JSONPath") => {
-            if outer == Ql::Jsonata {
+            if outer == QueryLanguage::Jsonata {
                 ctx.push(
                     &p,
                     Rule::QueryLanguageDowngrade,
@@ -92,9 +97,9 @@ pub(crate) fn query_language(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str,
                      JSONata instead.",
                 );
             }
-            Ql::JsonPath
+            QueryLanguage::JsonPath
         }
-        Some("JSONata") => Ql::Jsonata,
+        Some("JSONata") => QueryLanguage::Jsonata,
         _ => {
             ctx.push(
                 &p,
@@ -110,7 +115,7 @@ pub(crate) fn query_language(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str,
 }
 
 /// Validates one machine (top level or nested) at `ptr`.
-pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: Ql, kind: Kind) {
+pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: QueryLanguage, kind: Kind) {
     let Some(obj) = v.as_object() else {
         ctx.push(
             ptr,

@@ -26,8 +26,7 @@ use serde_json::Value;
 
 pub use rules::Rule;
 
-/// The largest definition AWS accepts, in bytes (UTF-8).
-pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
+pub use crate::language::{MAX_DEFINITION_BYTES, MachineType};
 
 /// One problem found in a definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +49,6 @@ impl std::fmt::Display for Diagnostic {
         };
         write!(f, "{pointer}: {} [{}]", self.message, self.rule)
     }
-}
-
-/// The type of state machine a definition is created as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MachineType {
-    /// Standard workflows (the default).
-    #[default]
-    Standard,
-    /// Express workflows: no `.sync` or `.waitForTaskToken` integrations.
-    Express,
 }
 
 /// Options for [`validate_definition_with`].
@@ -141,11 +130,7 @@ pub fn validate_text_with(text: &str, options: &ValidateOptions) -> Vec<Diagnost
 }
 
 /// The query language in effect for a state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ql {
-    JsonPath,
-    Jsonata,
-}
+pub(crate) use crate::language::QueryLanguage;
 
 /// Collected diagnostics and the options.
 pub(crate) struct Ctx {

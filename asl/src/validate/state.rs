@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::expr::{self, PathKind};
 use super::machine::{self, Kind};
-use super::{Ctx, Ql, Rule, child, index, type_name};
+use super::{Ctx, QueryLanguage, Rule, child, index, type_name};
 
 /// The largest value AWS accepts for `TimeoutSeconds`, `HeartbeatSeconds` and `Seconds`.
 pub(crate) const MAX_SECONDS: u64 = 99_999_999;
@@ -129,7 +129,13 @@ fn jsonata_fields(ty: &str) -> &'static [&'static str] {
 }
 
 /// Validates one state; returns its transitions.
-pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer: Ql) -> StateInfo {
+pub(crate) fn check_state(
+    ctx: &mut Ctx,
+    name: &str,
+    v: &Value,
+    ptr: &str,
+    outer: QueryLanguage,
+) -> StateInfo {
     let mut info = StateInfo::default();
     let Some(obj) = v.as_object() else {
         ctx.push(
@@ -241,7 +247,7 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
     if let Some(a) = obj.get("Assign") {
         expr::check_assign(ctx, a, &child(ptr, "Assign"), ql);
     }
-    if ql == Ql::JsonPath {
+    if ql == QueryLanguage::JsonPath {
         for f in ["InputPath", "OutputPath"] {
             if let Some(p) = obj.get(f) {
                 expr::check_path_field(ctx, p, &child(ptr, f), f, PathKind::Path, true);
@@ -300,15 +306,15 @@ pub(crate) fn check_state(ctx: &mut Ctx, name: &str, v: &Value, ptr: &str, outer
     info
 }
 
-fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql: Ql) {
+fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql: QueryLanguage) {
     let (own, other, other_name, own_name) = match ql {
-        Ql::JsonPath => (
+        QueryLanguage::JsonPath => (
             jsonpath_fields(ty),
             jsonata_fields(ty),
             "JSONata",
             "JSONPath",
         ),
-        Ql::Jsonata => (
+        QueryLanguage::Jsonata => (
             jsonata_fields(ty),
             jsonpath_fields(ty),
             "JSONPath",
@@ -323,12 +329,12 @@ fn check_fields(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ty: &str, ql
         let p = child(ptr, k);
         if other.contains(&k) {
             let fix = match ql {
-                Ql::Jsonata => {
+                QueryLanguage::Jsonata => {
                     "In JSONata states use Arguments (instead of Parameters), Output (instead of \
                      InputPath/ResultSelector/ResultPath/OutputPath/Result), Items (instead of \
                      ItemsPath) and JSONata expressions instead of the *Path fields"
                 }
-                Ql::JsonPath => {
+                QueryLanguage::JsonPath => {
                     "In JSONPath states use Parameters (instead of Arguments), \
                      ResultSelector/ResultPath/OutputPath (instead of Output) and ItemsPath \
                      (instead of Items)"
@@ -400,8 +406,8 @@ pub(crate) fn check_positive_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &st
 }
 
 /// A non-negative integer (literal, or a JSONata expression in JSONata states).
-fn check_non_negative_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &str, ql: Ql) {
-    if ql == Ql::Jsonata && expr::is_jsonata_string(v) {
+fn check_non_negative_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &str, ql: QueryLanguage) {
+    if ql == QueryLanguage::Jsonata && expr::is_jsonata_string(v) {
         expr::check_jsonata_value(ctx, v, ptr);
         return;
     }
@@ -411,7 +417,7 @@ fn check_non_negative_int(ctx: &mut Ctx, v: &Value, ptr: &str, field: &str, ql: 
             Rule::InvalidFieldValue,
             format!(
                 "{field} must be a non-negative integer, not {v}.{}",
-                if ql == Ql::Jsonata {
+                if ql == QueryLanguage::Jsonata {
                     " In JSONata states it may also be a \"{% ... %}\" expression."
                 } else {
                     " To read it from the input use the matching *Path field."
@@ -427,18 +433,18 @@ fn check_seconds_field(
     obj: &Map<String, Value>,
     ptr: &str,
     field: &str,
-    ql: Ql,
+    ql: QueryLanguage,
 ) -> Option<u64> {
     let v = obj.get(field)?;
     let p = child(ptr, field);
-    if ql == Ql::Jsonata && expr::is_jsonata_string(v) {
+    if ql == QueryLanguage::Jsonata && expr::is_jsonata_string(v) {
         expr::check_jsonata_value(ctx, v, &p);
         return None;
     }
     check_positive_int(ctx, v, &p, field)
 }
 
-fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
+fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) {
     match obj.get("Resource") {
         None => ctx.push(
             ptr,
@@ -482,7 +488,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         match c.as_object() {
             Some(m) => {
                 let has_role = m.contains_key("RoleArn")
-                    || (ql == Ql::JsonPath && m.contains_key("RoleArn.$"));
+                    || (ql == QueryLanguage::JsonPath && m.contains_key("RoleArn.$"));
                 if !has_role {
                     ctx.push(
                         &cp,
@@ -493,7 +499,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                     );
                 }
                 for k in m.keys() {
-                    if k != "RoleArn" && !(ql == Ql::JsonPath && k == "RoleArn.$") {
+                    if k != "RoleArn" && !(ql == QueryLanguage::JsonPath && k == "RoleArn.$") {
                         ctx.push(
                             &child(&cp, k),
                             Rule::UnknownField,
@@ -504,7 +510,7 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                         );
                     }
                 }
-                if ql == Ql::JsonPath {
+                if ql == QueryLanguage::JsonPath {
                     expr::check_payload(ctx, c, &cp, "Credentials");
                 } else {
                     expr::check_jsonata_value(ctx, c, &cp);
@@ -522,15 +528,15 @@ fn check_task(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
 }
 
-fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
+fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) {
     let present: Vec<&str> = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"]
         .into_iter()
         .filter(|k| obj.contains_key(*k))
         .collect();
     if present.len() != 1 {
         let options = match ql {
-            Ql::JsonPath => "Seconds, Timestamp, SecondsPath or TimestampPath",
-            Ql::Jsonata => "Seconds or Timestamp",
+            QueryLanguage::JsonPath => "Seconds, Timestamp, SecondsPath or TimestampPath",
+            QueryLanguage::Jsonata => "Seconds or Timestamp",
         };
         ctx.push(
             ptr,
@@ -547,7 +553,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
     if let Some(s) = obj.get("Seconds") {
         let p = child(ptr, "Seconds");
-        if ql == Ql::Jsonata && expr::is_jsonata_string(s) {
+        if ql == QueryLanguage::Jsonata && expr::is_jsonata_string(s) {
             expr::check_jsonata_value(ctx, s, &p);
         } else if s.as_u64().is_none_or(|n| n > MAX_SECONDS) {
             ctx.push(
@@ -555,7 +561,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                 Rule::InvalidSeconds,
                 format!(
                     "Seconds must be an integer between 0 and {MAX_SECONDS}, not {s}.{}",
-                    if ql == Ql::JsonPath {
+                    if ql == QueryLanguage::JsonPath {
                         " To read it from the input use SecondsPath."
                     } else {
                         " It may also be a \"{% ... %}\" expression."
@@ -566,7 +572,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
     if let Some(t) = obj.get("Timestamp") {
         let p = child(ptr, "Timestamp");
-        if ql == Ql::Jsonata && expr::is_jsonata_string(t) {
+        if ql == QueryLanguage::Jsonata && expr::is_jsonata_string(t) {
             expr::check_jsonata_value(ctx, t, &p);
         } else if !t.as_str().is_some_and(expr::is_rfc3339) {
             ctx.push(
@@ -576,7 +582,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                     "String does not match RFC3339 timestamp: {t}. Use the form \
                      \"2016-03-14T01:59:00Z\" (date, 'T', time, and 'Z' or an offset such as \
                      +01:00).{}",
-                    if ql == Ql::JsonPath {
+                    if ql == QueryLanguage::JsonPath {
                         " To read it from the input use TimestampPath; JSONata expressions \
                          need \"QueryLanguage\": \"JSONata\"."
                     } else {
@@ -593,7 +599,7 @@ fn check_wait(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
 }
 
-fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
+fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) {
     for (lit, path) in [("Error", "ErrorPath"), ("Cause", "CausePath")] {
         if obj.contains_key(lit) && obj.contains_key(path) {
             ctx.push(
@@ -610,7 +616,7 @@ fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                     Rule::InvalidFieldType,
                     format!("{lit} must be a string, not {}.", type_name(v)),
                 );
-            } else if ql == Ql::Jsonata {
+            } else if ql == QueryLanguage::Jsonata {
                 expr::check_jsonata_value(ctx, v, &p);
             }
         }
@@ -627,7 +633,7 @@ fn check_fail(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
 }
 
-fn check_parallel(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
+fn check_parallel(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) {
     let bp = child(ptr, "Branches");
     match obj.get("Branches") {
         None => ctx.push(
@@ -655,7 +661,7 @@ fn check_parallel(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
 }
 
-fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
+fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) {
     match (obj.get("ItemProcessor"), obj.get("Iterator")) {
         (Some(_), Some(_)) => ctx.push(
             &child(ptr, "Iterator"),
@@ -699,7 +705,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
         );
     }
     if let Some(items) = obj.get("Items")
-        && ql == Ql::Jsonata
+        && ql == QueryLanguage::Jsonata
     {
         let p = child(ptr, "Items");
         if expr::is_jsonata_string(items) || items.is_array() {
@@ -729,7 +735,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
     }
     if let Some(v) = obj.get("ToleratedFailurePercentage") {
         let p = child(ptr, "ToleratedFailurePercentage");
-        if ql == Ql::Jsonata && expr::is_jsonata_string(v) {
+        if ql == QueryLanguage::Jsonata && expr::is_jsonata_string(v) {
             expr::check_jsonata_value(ctx, v, &p);
         } else if !v.as_f64().is_some_and(|n| (0.0..=100.0).contains(&n)) {
             ctx.push(
@@ -770,7 +776,7 @@ fn check_map(ctx: &mut Ctx, obj: &Map<String, Value>, ptr: &str, ql: Ql) {
                     Rule::InvalidFieldType,
                     format!("{f} must be an object, not {}.", type_name(v)),
                 );
-            } else if ql == Ql::JsonPath {
+            } else if ql == QueryLanguage::JsonPath {
                 expr::check_payload(ctx, v, &p, f);
             } else {
                 expr::check_jsonata_value(ctx, v, &p);

@@ -312,10 +312,8 @@ impl Runner<'_> {
         let mut details = Map::new();
         details.insert("length".into(), Value::from(total));
         self.record("MapStateStarted", details);
-        let processor_language = match processor.get("QueryLanguage") {
-            Some(ql) => is_jsonata(Some(ql)),
-            None => cx.frame.query_language,
-        };
+        let processor_language =
+            QueryLanguage::of_field(processor.get("QueryLanguage"), cx.frame.query_language);
         let work = |index: usize, item: Value| {
             let mut details = Map::new();
             details.insert("name".into(), Value::from(cx.name));

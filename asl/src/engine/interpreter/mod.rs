@@ -21,6 +21,7 @@ use super::history::{Recorder, text};
 use super::program::{self, Program};
 use super::retry::{Retrier, error_matches};
 use super::{Clock, Failure, Outcome, PAYLOAD_LIMIT_BYTES, RunOptions, Status};
+use crate::QueryLanguage;
 use crate::jsonpath::{PathError, Scope};
 use crate::task::{InvokeError, InvokeRequest};
 
@@ -77,10 +78,8 @@ impl VarScope {
 #[derive(Clone)]
 struct Frame {
     vars: Arc<VarScope>,
-    query_language: Jsonata,
+    query_language: QueryLanguage,
 }
-
-type Jsonata = bool;
 
 /// What a state hands on: its output and the next state (`None`: the machine ends).
 struct Step {
@@ -152,7 +151,10 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     runner.record("ExecutionStarted", details);
     let frame = Frame {
         vars: Arc::new(VarScope::default()),
-        query_language: is_jsonata(definition.get("QueryLanguage")),
+        query_language: QueryLanguage::of_field(
+            definition.get("QueryLanguage"),
+            QueryLanguage::JsonPath,
+        ),
     };
     // Every path, intrinsic call and JSONata expression is parsed here, once.
     let program = Arc::new(Program::compile(definition));
@@ -209,10 +211,6 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         duration_seconds,
         parsed_at_run_time: program.misses(),
     }
-}
-
-fn is_jsonata(field: Option<&Value>) -> bool {
-    field.and_then(Value::as_str) == Some("JSONata")
 }
 
 /// The function name in a Lambda ARN, a partial ARN, or a plain name (aliases and
@@ -380,10 +378,8 @@ impl Runner<'_> {
         }
         self.count_transition()?;
         let kind = state.get("Type").and_then(Value::as_str).unwrap_or("");
-        let jsonata = match state.get("QueryLanguage") {
-            Some(ql) => is_jsonata(Some(ql)),
-            None => frame.query_language,
-        };
+        let jsonata = QueryLanguage::of_field(state.get("QueryLanguage"), frame.query_language)
+            == QueryLanguage::Jsonata;
         let entered_id = self.record_with(&format!("{kind}StateEntered"), || {
             let mut details = Map::new();
             details.insert("name".into(), Value::from(name));
