@@ -5,6 +5,7 @@ pub mod engine;
 pub mod intrinsics;
 pub mod jsonpath;
 pub mod language;
+pub mod model;
 pub mod task;
 pub mod validate;
 

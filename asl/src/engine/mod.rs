@@ -37,11 +37,9 @@ pub use history::Event;
 
 use crate::task::LambdaInvoker;
 
-/// AWS's limit on a state's input, output or a task's result: 256 KiB of UTF-8.
-pub const PAYLOAD_LIMIT_BYTES: usize = 262_144;
-
-/// AWS's limit on a Standard execution's history.
-pub const HISTORY_EVENT_LIMIT: usize = 25_000;
+pub use crate::model::limits::{
+    MAX_HISTORY_EVENTS as HISTORY_EVENT_LIMIT, MAX_PAYLOAD_BYTES as PAYLOAD_LIMIT_BYTES,
+};
 
 /// How an execution ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -218,13 +218,15 @@ impl ChoiceRule {
                 )? {
                     Value::Bool(b) => Condition::Literal(*b),
                     Value::String(s) => Condition::Jsonata(jsonata(s, cp)?),
-                    other => return Err(wrong_type(cp, "a JSONata expression or a boolean", other)),
+                    other => {
+                        return Err(wrong_type(cp, "a JSONata expression or a boolean", other));
+                    }
                 };
                 (Test::Condition(condition), f.template("Output"))
             }
             QueryLanguage::JsonPath => (Test::Expr(read_expr(&mut f)?), None),
         };
-        f.finish(|| format!("a Choice rule ({ql})"))?;
+        f.finish(|| format!("a Choice rule ({})", ql.as_str()))?;
         Ok(ChoiceRule {
             test,
             next,
@@ -263,11 +265,12 @@ enum Found {
 /// Reads the test of a JSONPath rule: exactly one of `And`, `Or`, `Not` or an operator,
 /// and `Variable` exactly when it is an operator.
 fn read_expr(f: &mut Fields<'_>) -> Result<Expr, ModelError> {
-    let mut found: Vec<(String, Found)> = [("And", Found::And), ("Or", Found::Or), ("Not", Found::Not)]
-        .into_iter()
-        .filter(|(k, _)| f.has(k))
-        .map(|(k, t)| (k.to_owned(), t))
-        .collect();
+    let mut found: Vec<(String, Found)> =
+        [("And", Found::And), ("Or", Found::Or), ("Not", Found::Not)]
+            .into_iter()
+            .filter(|(k, _)| f.has(k))
+            .map(|(k, t)| (k.to_owned(), t))
+            .collect();
     for op in Operator::ALL {
         let name = op.as_str();
         if f.has(name) {
@@ -324,7 +327,9 @@ fn read_expr(f: &mut Fields<'_>) -> Result<Expr, ModelError> {
     if f.has("Variable") {
         return Err(ModelError::Conflict {
             pointer: f.at("Variable"),
-            message: format!("a rule with `{name}` has no `Variable`; move it into the nested rules"),
+            message: format!(
+                "a rule with `{name}` has no `Variable`; move it into the nested rules"
+            ),
         });
     }
     Ok(expr)

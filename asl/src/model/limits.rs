@@ -5,8 +5,8 @@
 //! hard quota (AWS does not raise it on request).
 
 /// The largest definition AWS accepts, in bytes of UTF-8 ("Maximum size of state machine
-/// definition: 1 MB", quotas related to accounts).
-pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
+/// definition: 1 MB", quotas related to accounts; defined in [`crate::language`]).
+pub use crate::language::MAX_DEFINITION_BYTES;
 
 /// The largest input or output of a task, state or execution, in bytes of UTF-8 ("256 KiB
 /// of data as a UTF-8 encoded string", quotas related to task executions; the API

@@ -1,68 +1,24 @@
-//! [`QueryLanguage`]: JSONPath or JSONata, and how a state's language is resolved.
+//! The query language of a machine, a branch, a processor or a state.
 //!
-//! From the developer guide ("Transforming data with JSONata"): `QueryLanguage` may be set
-//! at the top level of a definition (default `JSONPath`) and on any state; a state without
-//! it uses the enclosing one's. A Parallel branch or a Map processor may set its own, and
-//! inherits its Parallel or Map state's language otherwise. A JSONata machine cannot
-//! contain JSONPath states (the validator's `query-language-downgrade` rule).
+//! [`QueryLanguage`] itself is defined once, in [`crate::language`]; this module reads the
+//! `QueryLanguage` field and resolves it. From the developer guide ("Transforming data
+//! with JSONata"): `QueryLanguage` may be set at the top level of a definition (default
+//! `JSONPath`) and on any state; a state without it uses the enclosing one's. A Parallel
+//! branch or a Map processor may set its own and otherwise inherits its Parallel or Map
+//! state's language. A JSONata machine cannot contain JSONPath states (the validator's
+//! `query-language-downgrade` rule).
 
-use std::fmt;
-use std::str::FromStr;
+pub use crate::language::QueryLanguage;
 
-use serde::{Deserialize, Serialize};
-
-/// The language of a state's paths, templates and expressions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum QueryLanguage {
-    /// `"JSONPath"`: paths, `.$` templates and intrinsic functions (the default).
-    #[default]
-    #[serde(rename = "JSONPath")]
-    JsonPath,
-    /// `"JSONata"`: `{% ... %}` expressions, `Arguments` and `Output`.
-    #[serde(rename = "JSONata")]
-    Jsonata,
+/// The language in effect for a state, branch or processor: its own `QueryLanguage`
+/// field if it has one, else the enclosing one's.
+pub(crate) fn resolve(own: Option<QueryLanguage>, enclosing: QueryLanguage) -> QueryLanguage {
+    own.unwrap_or(enclosing)
 }
 
-impl QueryLanguage {
-    /// The name as written in ASL (`JSONPath`, `JSONata`; exact case).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueryLanguage::JsonPath => "JSONPath",
-            QueryLanguage::Jsonata => "JSONata",
-        }
-    }
-
-    /// The language in effect for a state, branch or processor: its own `QueryLanguage`
-    /// field if it has one, else the enclosing one's.
-    pub fn resolve(own: Option<QueryLanguage>, enclosing: QueryLanguage) -> QueryLanguage {
-        own.unwrap_or(enclosing)
-    }
-
-    /// Whether this is JSONata.
-    pub fn is_jsonata(self) -> bool {
-        self == QueryLanguage::Jsonata
-    }
-}
-
-impl fmt::Display for QueryLanguage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A string that is neither `JSONPath` nor `JSONata`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a query language; use \"JSONPath\" or \"JSONata\" (exact case)")]
-pub struct UnknownQueryLanguage(pub String);
-
-impl FromStr for QueryLanguage {
-    type Err = UnknownQueryLanguage;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "JSONPath" => Ok(QueryLanguage::JsonPath),
-            "JSONata" => Ok(QueryLanguage::Jsonata),
-            other => Err(UnknownQueryLanguage(other.to_owned())),
-        }
-    }
+/// The language a `QueryLanguage` string names, in AWS's exact case.
+pub(crate) fn parse(name: &str) -> Option<QueryLanguage> {
+    [QueryLanguage::JsonPath, QueryLanguage::Jsonata]
+        .into_iter()
+        .find(|ql| ql.as_str() == name)
 }

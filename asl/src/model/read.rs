@@ -105,7 +105,11 @@ impl<'a> Fields<'a> {
     }
 
     /// Reads a required field.
-    pub fn require(&mut self, key: &'static str, hint: &'static str) -> Result<&'a Value, ModelError> {
+    pub fn require(
+        &mut self,
+        key: &'static str,
+        hint: &'static str,
+    ) -> Result<&'a Value, ModelError> {
         self.take(key).ok_or_else(|| ModelError::MissingField {
             pointer: self.pointer.clone(),
             field: key,
@@ -198,7 +202,7 @@ impl<'a> Fields<'a> {
         expected: &'static str,
         parse: impl Fn(&Value) -> Option<T>,
     ) -> Result<Option<Dynamic<T>>, ModelError> {
-        let path_value = if ql.is_jsonata() {
+        let path_value = if ql == QueryLanguage::Jsonata {
             None
         } else {
             self.take(path)
@@ -215,7 +219,7 @@ impl<'a> Fields<'a> {
                 None => Err(wrong_type(self.at(path), "a path string", p)),
             },
             (Some(v), None) => {
-                if ql.is_jsonata()
+                if ql == QueryLanguage::Jsonata
                     && let Some(s) = v.as_str().filter(|s| s.starts_with("{%"))
                 {
                     return jsonata(s, self.at(literal)).map(|e| Some(Dynamic::Jsonata(e)));

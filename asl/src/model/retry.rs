@@ -196,7 +196,7 @@ impl Catcher {
             assign: f.object_template("Assign")?,
             comment: f.string("Comment")?,
         };
-        f.finish(|| format!("a catcher ({ql})"))?;
+        f.finish(|| format!("a catcher ({})", ql.as_str()))?;
         Ok(catcher)
     }
 }

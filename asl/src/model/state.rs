@@ -17,8 +17,8 @@ use serde_json::Value;
 use super::dynamic::NullablePath;
 use super::error::ModelError;
 use super::machine::StateGraph;
-use super::query_language::QueryLanguage;
-use super::read::{Fields, child};
+use super::query_language::{self, QueryLanguage};
+use super::read::{Fields, child, wrong_type};
 use super::retry::{self, Catcher, Retrier};
 use super::states::{Choice, Fail, Map, Parallel, Pass, Task, Wait};
 use super::template::Template;
@@ -88,8 +88,8 @@ pub enum StateKind {
     Fail(Fail),
     /// Runs branches at once.
     Parallel(Parallel),
-    /// Runs a processor per item.
-    Map(Map),
+    /// Runs a processor per item (boxed: by far the largest type).
+    Map(Box<Map>),
 }
 
 /// The value of a state's `Type`.
@@ -163,10 +163,7 @@ impl StateType {
 
     /// Whether the type has `Retry`/`Catch`.
     fn has_handlers(self) -> bool {
-        matches!(
-            self,
-            StateType::Task | StateType::Parallel | StateType::Map
-        )
+        matches!(self, StateType::Task | StateType::Parallel | StateType::Map)
     }
 }
 
@@ -176,21 +173,21 @@ impl fmt::Display for StateType {
     }
 }
 
+/// A `Type` that is not a state type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a state type; use one of {TYPE_LIST} (exact case)")]
+pub struct UnknownStateType(pub String);
+
+const TYPE_LIST: &str = "Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map";
+
 impl FromStr for StateType {
-    type Err = ModelError;
+    type Err = UnknownStateType;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         StateType::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| ModelError::InvalidValue {
-                pointer: String::new(),
-                value: s.to_owned(),
-                expected: format!(
-                    "a state type; use one of {} (exact case)",
-                    StateType::ALL.map(StateType::as_str).join(", ")
-                ),
-            })
+            .ok_or_else(|| UnknownStateType(s.to_owned()))
     }
 }
 
@@ -253,7 +250,7 @@ impl State {
     /// The query language in effect, given the enclosing machine's, branch's or
     /// processor's.
     pub fn query_language(&self, enclosing: QueryLanguage) -> QueryLanguage {
-        QueryLanguage::resolve(self.common.query_language, enclosing)
+        query_language::resolve(self.common.query_language, enclosing)
     }
 
     /// Every state this one can go to (Next, Choice rules, Default, catchers), in the
@@ -299,24 +296,16 @@ impl State {
     ) -> Result<State, ModelError> {
         let mut f = Fields::new(v, pointer, "a state object")?;
         let type_pointer = f.at("Type");
-        let ty: StateType = match f.require(
-            "Type",
-            "add \"Type\": one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map",
-        )? {
-            Value::String(s) => s.parse().map_err(|e| match e {
-                ModelError::InvalidValue {
-                    value, expected, ..
-                } => ModelError::InvalidValue {
-                    pointer: type_pointer,
-                    value,
-                    expected,
-                },
-                other => other,
+        let ty: StateType = match f.require("Type", "add \"Type\": the state's type")? {
+            Value::String(t) => t.parse().map_err(|_| ModelError::InvalidValue {
+                pointer: type_pointer,
+                value: t.clone(),
+                expected: format!("a state type; use one of {TYPE_LIST} (exact case)"),
             })?,
-            other => return Err(super::read::wrong_type(type_pointer, "a string", other)),
+            other => return Err(wrong_type(type_pointer, "a string", other)),
         };
         let query_language = read_query_language(&mut f)?;
-        let ql = QueryLanguage::resolve(query_language, enclosing);
+        let ql = query_language::resolve(query_language, enclosing);
         let mut common = Common {
             comment: f.string("Comment")?,
             query_language,
@@ -354,9 +343,9 @@ impl State {
             StateType::Succeed => StateKind::Succeed,
             StateType::Fail => StateKind::Fail(Fail::read(&mut f, ql)?),
             StateType::Parallel => StateKind::Parallel(Parallel::read(&mut f, ql)?),
-            StateType::Map => StateKind::Map(Map::read(&mut f, ql)?),
+            StateType::Map => StateKind::Map(Box::new(Map::read(&mut f, ql)?)),
         };
-        f.finish(|| format!("a {ty} state ({ql})"))?;
+        f.finish(|| format!("a {ty} state ({})", ql.as_str()))?;
         Ok(State { common, kind })
     }
 }
@@ -368,7 +357,7 @@ pub(crate) fn read_query_language(f: &mut Fields<'_>) -> Result<Option<QueryLang
         None => Ok(None),
         Some(v) => v
             .as_str()
-            .and_then(|s| s.parse().ok())
+            .and_then(query_language::parse)
             .map(Some)
             .ok_or_else(|| ModelError::InvalidValue {
                 pointer,
