@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use asl::model::{
+    ChoiceRule, Comparison, Condition, Expr, Machine, Operand, Operator, StateGraph, StateKind,
+    Test,
+};
 use serde_json::Value;
 
 /// Arguments of `sfn-gen graph`.
@@ -33,88 +37,56 @@ fn id(prefix: &str, name: &str) -> String {
     format!("s_{clean}")
 }
 
+/// The label of a Choice rule's edge: the string it routes on, or its JSONata condition.
+fn rule_label(rule: &ChoiceRule) -> Option<String> {
+    match &rule.test {
+        Test::Expr(Expr::Compare(Comparison {
+            operator: Operator::StringEquals,
+            operand: Operand::String(value),
+            ..
+        })) => Some(value.clone()),
+        Test::Condition(Condition::Jsonata(expression)) => {
+            Some(format!("{{%{}%}}", expression.expression()))
+        }
+        _ => None,
+    }
+}
+
 fn collect(
-    machine: &Value,
+    graph: &StateGraph,
     prefix: &str,
     nodes: &mut Vec<(String, String, String, usize)>,
     edges: &mut Vec<Edge>,
     depth: usize,
     groups: &mut Vec<(String, String, usize, bool)>,
 ) {
-    let Some(states) = machine.get("States").and_then(Value::as_object) else {
-        return;
-    };
-    for (name, state) in states {
-        let kind = state.get("Type").and_then(Value::as_str).unwrap_or("?");
+    for (name, state) in graph.states.iter() {
+        let kind = state.state_type().as_str();
         let node = id(prefix, name);
-        nodes.push((node.clone(), name.clone(), kind.to_owned(), depth));
-        let target = |n: &str| id(prefix, n);
-        if let Some(next) = state.get("Next").and_then(Value::as_str) {
+        nodes.push((node.clone(), name.to_owned(), kind.to_owned(), depth));
+        let mut edge = |to: &str, label: Option<String>, dashed: bool| {
             edges.push(Edge {
                 from: node.clone(),
-                to: target(next),
-                label: None,
-                dashed: false,
-            });
+                to: id(prefix, to),
+                label,
+                dashed,
+            })
+        };
+        if let Some(next) = state.next() {
+            edge(next, None, false);
         }
-        if let Some(choices) = state.get("Choices").and_then(Value::as_array) {
-            for rule in choices {
-                if let Some(next) = rule.get("Next").and_then(Value::as_str) {
-                    let label = rule
-                        .get("StringEquals")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            rule.get("Condition")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned)
-                        });
-                    edges.push(Edge {
-                        from: node.clone(),
-                        to: target(next),
-                        label,
-                        dashed: false,
-                    });
-                }
+        if let StateKind::Choice(choice) = &state.kind {
+            for rule in &choice.choices {
+                edge(&rule.next, rule_label(rule), false);
+            }
+            if let Some(default) = &choice.default {
+                edge(default, Some("default".into()), false);
             }
         }
-        if let Some(default) = state.get("Default").and_then(Value::as_str) {
-            edges.push(Edge {
-                from: node.clone(),
-                to: target(default),
-                label: Some("default".into()),
-                dashed: false,
-            });
+        for catcher in state.catch() {
+            edge(&catcher.next, Some(catcher.error_equals.join(", ")), true);
         }
-        if let Some(catchers) = state.get("Catch").and_then(Value::as_array) {
-            for catcher in catchers {
-                if let Some(next) = catcher.get("Next").and_then(Value::as_str) {
-                    let label = catcher
-                        .get("ErrorEquals")
-                        .and_then(Value::as_array)
-                        .map(|e| {
-                            e.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        });
-                    edges.push(Edge {
-                        from: node.clone(),
-                        to: target(next),
-                        label,
-                        dashed: true,
-                    });
-                }
-            }
-        }
-        let mut children: Vec<&Value> = Vec::new();
-        if let Some(p) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
-            children.push(p);
-        }
-        if let Some(branches) = state.get("Branches").and_then(Value::as_array) {
-            children.extend(branches.iter());
-        }
-        for (i, child) in children.into_iter().enumerate() {
+        for (i, child) in state.graphs().into_iter().enumerate() {
             let child_prefix = format!("{prefix}{name}_{i}_");
             let group = format!("g_{}", id(&child_prefix, ""));
             groups.push((group.clone(), format!("{name} ({kind})"), depth + 1, true));
@@ -125,28 +97,23 @@ fn collect(
                     n.0 = format!("{}|{}", group, n.0);
                 }
             }
-            if let Some(start_at) = child.get("StartAt").and_then(Value::as_str) {
-                edges.push(Edge {
-                    from: node.clone(),
-                    to: id(&child_prefix, start_at),
-                    label: None,
-                    dashed: true,
-                });
-            }
+            edges.push(Edge {
+                from: node.clone(),
+                to: id(&child_prefix, &child.start_at),
+                label: None,
+                dashed: true,
+            });
         }
     }
 }
 
 /// Renders `definition` in `format` (`mermaid` or `dot`).
-pub fn render(definition: &Value, format: &str) -> String {
+pub fn render(machine: &Machine, format: &str) -> String {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     let mut groups = Vec::new();
-    collect(definition, "", &mut nodes, &mut edges, 0, &mut groups);
-    let start = definition
-        .get("StartAt")
-        .and_then(Value::as_str)
-        .map(|s| id("", s));
+    collect(&machine.graph, "", &mut nodes, &mut edges, 0, &mut groups);
+    let start = Some(id("", machine.start_at()));
     let split = |n: &str| -> (Option<String>, String) {
         match n.split_once('|') {
             Some((g, id)) => (Some(g.to_owned()), id.to_owned()),
@@ -248,7 +215,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read `{}`", args.definition.display()))?;
     let definition: Value = serde_json::from_str(&text)
         .with_context(|| format!("`{}` is not valid JSON", args.definition.display()))?;
-    print!("{}", render(&definition, &args.format));
+    let machine = Machine::from_value(&definition).with_context(|| {
+        format!(
+            "`{}` is not a state machine the graph can draw; `sfn-gen validate` it for every problem",
+            args.definition.display()
+        )
+    })?;
+    print!("{}", render(&machine, &args.format));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -267,13 +240,14 @@ mod tests {
                 "F": {"Type": "Fail"}
             }
         });
-        let mermaid = render(&definition, "mermaid");
+        let machine = Machine::from_value(&definition).unwrap();
+        let mermaid = render(&machine, "mermaid");
         assert!(mermaid.contains("start --> s_A"));
         assert!(mermaid.contains("s_A -->|\"go\"| s_M"));
         assert!(mermaid.contains("s_A -->|\"default\"| s_F"));
         assert!(mermaid.contains("subgraph"));
         assert!(mermaid.contains("s_M_0_I[\"I"));
-        let dot = render(&definition, "dot");
+        let dot = render(&machine, "dot");
         assert!(dot.contains("s_M -> s_S;"));
         assert!(dot.contains("cluster_"));
     }
