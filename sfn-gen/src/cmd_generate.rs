@@ -148,6 +148,22 @@ pub fn render(args: &Args) -> anyhow::Result<Rendered> {
             generated.tools.len()
         ));
     }
+    // The merged output (generated states plus the console edits kept) must pass the same
+    // validator `sfn-gen validate` runs, for the configured machine type, before anything
+    // is written.
+    let options = asl::validate::ValidateOptions {
+        machine_type: config.machine_type,
+    };
+    let problems = asl::validate::validate_definition_with(&definition, &options);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(|d| format!("  {d}")).collect();
+        bail!(
+            "the merged definition for `{}` does not validate as a {:?} machine, so nothing was written:\n{}\nfix the kept console edits in that file (or remove them to regenerate the states)",
+            paths.out.display(),
+            config.machine_type,
+            list.join("\n")
+        );
+    }
     let definition_text = to_pretty(&definition);
     let size = serde_json::to_string(&definition)?.len();
     Ok(Rendered {

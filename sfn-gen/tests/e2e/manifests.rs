@@ -349,3 +349,31 @@ fn generate_accepts_manifests_at_every_limit_and_the_machine_validates() {
         String::from_utf8_lossy(&validate.stdout)
     );
 }
+
+#[test]
+fn generate_refuses_a_kept_console_edit_that_does_not_validate_and_writes_nothing() {
+    let ws = Workspace::new();
+    ws.tool("lookup", json!({}));
+    assert_eq!(
+        ws.generate().status.code(),
+        Some(0),
+        "a first generate succeeds"
+    );
+    let mut machine: Value =
+        serde_json::from_str(&std::fs::read_to_string(&ws.out).unwrap()).unwrap();
+    // A state added in the console (no generated mark, so generate keeps it) that names a
+    // state the machine does not have.
+    machine["States"]["Audit"] = json!({"Type": "Pass", "Next": "Nowhere"});
+    let edited = serde_json::to_string_pretty(&machine).unwrap();
+    std::fs::write(&ws.out, &edited).unwrap();
+    let out = ws.generate();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("does not validate"), "{stderr}");
+    assert!(stderr.contains("/States/Audit/Next"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&ws.out).unwrap(),
+        edited,
+        "the committed file is left as it was"
+    );
+}
