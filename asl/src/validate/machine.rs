@@ -192,7 +192,7 @@ pub(crate) fn check_machine(ctx: &mut Ctx, v: &Value, ptr: &str, outer: QueryLan
     {
         state::check_positive_int(ctx, t, &child(ptr, "TimeoutSeconds"), "TimeoutSeconds");
     }
-    if kind == Kind::ItemProcessor {
+    if matches!(kind, Kind::ItemProcessor | Kind::Iterator) {
         check_processor_config(ctx, obj, ptr);
     }
 

@@ -669,3 +669,15 @@ fn every_message_says_how_to_fix() {
         );
     }
 }
+
+#[test]
+fn a_legacy_iterator_processor_config_is_checked_as_an_item_processor_one() {
+    let def = pass_machine(json!({"Type": "Map", "End": true, "Iterator": {
+        "ProcessorConfig": 5, "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}));
+    let msg = only(
+        &def,
+        "invalid-field-type",
+        "/States/S/Iterator/ProcessorConfig",
+    );
+    assert!(msg.contains("must be an object"), "{msg}");
+}
