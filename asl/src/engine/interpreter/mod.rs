@@ -30,7 +30,8 @@ mod flow;
 mod task;
 
 /// Error raised when the engine's transition limit stops a run.
-pub const TRANSITION_LIMIT_ERROR: &str = "Local.TransitionLimitExceeded";
+pub const TRANSITION_LIMIT_ERROR: &str =
+    protocol::errors::ErrorName::TransitionLimitExceeded.as_str();
 
 /// Variables visible to a state machine: its own, then its parents'.
 #[derive(Default)]
