@@ -236,7 +236,7 @@ fn place(target: &mut Value, steps: &[Step<'_>], value: Value, at: String) -> Re
             let Value::Object(map) = target else {
                 return Err(format!(
                     "cannot set field '{name}' on {at}, which is {} and not an object",
-                    describe(target)
+                    crate::validate::type_name(target)
                 ));
             };
             let next_at = format!("{at}['{name}']");
@@ -251,7 +251,7 @@ fn place(target: &mut Value, steps: &[Step<'_>], value: Value, at: String) -> Re
             let Value::Array(items) = target else {
                 return Err(format!(
                     "cannot set index [{index}] on {at}, which is {} and not an array",
-                    describe(target)
+                    crate::validate::type_name(target)
                 ));
             };
             let len = items.len() as i64;
@@ -264,17 +264,6 @@ fn place(target: &mut Value, steps: &[Step<'_>], value: Value, at: String) -> Re
             let next_at = format!("{at}[{index}]");
             place(&mut items[effective as usize], rest, value, next_at)
         }
-    }
-}
-
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

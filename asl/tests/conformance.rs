@@ -8,16 +8,16 @@
 //! listed case that now passes (remove it), so the list only shrinks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use asl::engine::mocks::MockInvoker;
 use asl::engine::{ExecutionIdentity, RunOptions, run};
 use serde_json::Value;
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/localstack-aws-recorded")
-}
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::{corpus_dir, corpus_present, json_files};
 
 fn known_failures() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(
@@ -220,24 +220,10 @@ fn run_isolated(case: Value) -> Result<(), String> {
 #[test]
 fn recorded_aws_executions() {
     let dir = corpus_dir().join("cases");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
-            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
-            dir.display()
-        );
-        println!(
-            "SKIPPED: the conformance corpus is not at {} (it lives beside the repository in ../shared/conformance)",
-            dir.display()
-        );
+    if !corpus_present(&dir, "conformance") {
         return;
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("corpus folder is readable")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
+    let paths = json_files(&dir);
     // An empty or truncated corpus folder must not pass as "every case matched".
     assert!(
         paths.len() >= 994,

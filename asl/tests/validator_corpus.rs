@@ -5,24 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use asl::validate::{MachineType, ValidateOptions, validate_definition_with, validate_text_with};
+use asl::validate::{ValidateOptions, validate_definition_with, validate_text_with};
 use serde_json::Value;
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/localstack-aws-recorded")
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::{corpus_dir, corpus_present, json_files, machine_type};
 
 fn case_name(path: &Path) -> String {
     path.file_stem()
@@ -46,34 +36,10 @@ fn known_failures() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The machine type AWS validated against: `state_machine_type`, or `(type EXPRESS)` in
-/// the notes of `ValidateStateMachineDefinition` cases.
-fn machine_type(case: &Value) -> MachineType {
-    let express = case["state_machine_type"].as_str() == Some("EXPRESS")
-        || case["notes"]
-            .as_str()
-            .is_some_and(|n| n.contains("(type EXPRESS)"));
-    if express {
-        MachineType::Express
-    } else {
-        MachineType::Standard
-    }
-}
-
 #[test]
 fn validator_matches_aws_on_recorded_corpus() {
     let dir = corpus_dir();
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
-            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
-            dir.display()
-        );
-        println!(
-            "validator corpus test skipped: {} not found (the AWS-recorded corpus is not checked \
-             out next to this repository)",
-            dir.display()
-        );
+    if !corpus_present(&dir, "validator corpus") {
         return;
     }
     let known = known_failures();

@@ -9,32 +9,8 @@ use super::error::ModelError;
 use super::query_language::QueryLanguage;
 use super::template::{JsonataExpr, Template};
 
-/// `parent` + `/` + `key`, escaped as RFC 6901 requires.
-pub(crate) fn child(parent: &str, key: &str) -> String {
-    let mut out = String::with_capacity(parent.len() + key.len() + 1);
-    out.push_str(parent);
-    out.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A short description of a JSON value's type, for messages.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+// JSON pointers and type names are spelled as the validator spells them.
+pub(crate) use crate::validate::{child, type_name};
 
 pub(crate) fn wrong_type(pointer: String, expected: &'static str, found: &Value) -> ModelError {
     ModelError::WrongType {

@@ -3,25 +3,13 @@
 //! agent state machine.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use asl::model::{Machine, StateKind, Transition};
-use asl::validate::{MachineType, ValidateOptions, validate_definition_with};
+use asl::validate::{ValidateOptions, validate_definition_with};
 use serde_json::Value;
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/localstack-aws-recorded")
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
+use crate::support::{corpus_dir, corpus_present, json_files, machine_type};
 
 /// The key order of every `States` object in `v`, in document order.
 pub(crate) fn states_orders(v: &Value) -> Vec<Vec<String>> {
@@ -46,33 +34,10 @@ pub(crate) fn states_orders(v: &Value) -> Vec<Vec<String>> {
     out
 }
 
-/// The machine type AWS validated an `invalid/` case against (as in validator_corpus.rs).
-fn machine_type(case: &Value) -> MachineType {
-    let express = case["state_machine_type"].as_str() == Some("EXPRESS")
-        || case["notes"]
-            .as_str()
-            .is_some_and(|n| n.contains("(type EXPRESS)"));
-    if express {
-        MachineType::Express
-    } else {
-        MachineType::Standard
-    }
-}
-
 #[test]
 fn every_definition_the_validator_accepts_round_trips() {
     let dir = corpus_dir();
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("REQUIRE_CONFORMANCE_CORPUS").is_none(),
-            "the conformance corpus is missing at {} and REQUIRE_CONFORMANCE_CORPUS is set (scripts/test.sh sets it)",
-            dir.display()
-        );
-        println!(
-            "model corpus test skipped: {} not found (the AWS-recorded corpus is not checked \
-             out next to this repository)",
-            dir.display()
-        );
+    if !corpus_present(&dir, "model corpus") {
         return;
     }
     let cases = json_files(&dir.join("cases"));

@@ -6,6 +6,8 @@
 mod corpus;
 mod errors;
 mod states;
+#[path = "../support/corpus.rs"]
+mod support;
 
 use asl::model::{Machine, State};
 use serde_json::Value;
