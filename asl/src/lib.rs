@@ -1,12 +1,10 @@
-//! Amazon States Language: the model, JSONPath, intrinsic functions, the validator and the
-//! local interpreter (the engine behind `sfn-gen run`).
+//! Amazon States Language, the language itself: the typed model, JSONPath, intrinsic
+//! functions and the validator. Running a definition is the `asl-engine` crate's job.
 
-pub mod engine;
 pub mod intrinsics;
 pub mod jsonpath;
 pub mod language;
 pub mod model;
-pub mod task;
 pub mod validate;
 
 pub use language::{MAX_DEFINITION_BYTES, MachineType, QueryLanguage};

@@ -48,7 +48,7 @@ echo "building the baseline sfn-gen ($baseline_rev, release)" >&2
 (cd "$baseline_tree" && CARGO_TARGET_DIR="$baseline_target" nice -n 10 cargo build --release --quiet -p sfn-gen)
 echo "building sfn-gen and the corpus benchmark (release)" >&2
 nice -n 10 cargo build --release --quiet -p sfn-gen
-nice -n 10 cargo build --release --quiet -p asl --example corpus_bench
+nice -n 10 cargo build --release --quiet -p asl-engine --example corpus_bench
 baseline_bin="$baseline_target/release/sfn-gen"
 current_bin="$target/release/sfn-gen"
 

@@ -16,11 +16,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use asl::engine::mocks::MockInvoker;
-use asl::engine::{
-    Clock, Event, ExecutionIdentity, Outcome, RunOptions, Status, run as run_engine,
-};
-use asl::task::{InvokeError, InvokeRequest, LambdaInvoker};
+use asl_engine::mocks::MockInvoker;
+use asl_engine::task::{InvokeError, InvokeRequest, LambdaInvoker};
+use asl_engine::{Clock, Event, ExecutionIdentity, Outcome, RunOptions, Status, run as run_engine};
 use lambda_local::FunctionStats;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -431,7 +429,7 @@ fn execute(args: &Args, prepared: Prepared) -> Executed {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push((name.clone(), input));
-        Ok(json!({"ExecutionArn": arn_of(&name), "StartDate": asl::engine::context::now_iso()}))
+        Ok(json!({"ExecutionArn": arn_of(&name), "StartDate": asl_engine::context::now_iso()}))
     }));
     let started = std::time::Instant::now();
     let mut executions = Vec::new();

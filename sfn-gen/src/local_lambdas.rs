@@ -1,5 +1,5 @@
 //! Real Lambda binaries for `sfn-gen run`: the bridge from the engine's
-//! [`asl::task::LambdaInvoker`] to [`lambda_local::LocalLambdas`].
+//! [`asl_engine::task::LambdaInvoker`] to [`lambda_local::LocalLambdas`].
 //!
 //! Functions come from `--lambda NAME=PATH` flags and, with `--workspace-lambdas`, from the
 //! workspace itself: the agent (`agent-lambda`) and every tool crate [`protocol::discover`]
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use asl::task::{InvokeError, InvokeRequest, LambdaInvoker};
+use asl_engine::task::{InvokeError, InvokeRequest, LambdaInvoker};
 use lambda_local::{FunctionSpec, InvokeFailure, LocalLambdas};
 use serde_json::Value;
 

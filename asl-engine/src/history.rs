@@ -76,6 +76,14 @@ impl Recorder {
         }
     }
 
+    /// Continues the counts of an earlier part of the same execution (a resumed run): the
+    /// next event's id is `events + 1`.
+    pub(crate) fn continuing(self, events: u64, transitions: u64) -> Self {
+        self.count.store(events, Ordering::Relaxed);
+        self.transitions.store(transitions, Ordering::Relaxed);
+        self
+    }
+
     /// Whether events are kept or watched (else only counted, which is much cheaper).
     pub(crate) fn wants_details(&self) -> bool {
         self.keep || self.observer.is_some()

@@ -77,8 +77,8 @@ impl Runner<'_> {
                 };
                 let value = evaluate_value(path, &input, &scope).map_err(
                     |e| match e {
-                        crate::intrinsics::ValueError::Path(PathError::NoResults { .. })
-                        | crate::intrinsics::ValueError::Path(
+                        asl::intrinsics::ValueError::Path(PathError::NoResults { .. })
+                        | asl::intrinsics::ValueError::Path(
                             PathError::UndefinedVariable { .. },
                         ) => DataError::runtime(format!(
                             "The JSONPath '{path}' specified for the field '{path_field}' could not be found in the input '{}'",
@@ -312,9 +312,9 @@ impl Runner<'_> {
 fn evaluate_value(
     text: &str,
     input: &Value,
-    scope: &crate::jsonpath::Scope<'_>,
-) -> Result<Value, crate::intrinsics::ValueError> {
-    if crate::intrinsics::is_intrinsic(text) {
+    scope: &asl::jsonpath::Scope<'_>,
+) -> Result<Value, asl::intrinsics::ValueError> {
+    if asl::intrinsics::is_intrinsic(text) {
         Ok(super::super::program::intrinsic(text, input, scope)?)
     } else {
         Ok(super::super::program::select(text, input, scope)?)

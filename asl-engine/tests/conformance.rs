@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use asl::engine::mocks::MockInvoker;
-use asl::engine::{ExecutionIdentity, RunOptions, run};
+use asl_engine::mocks::MockInvoker;
+use asl_engine::{ExecutionIdentity, RunOptions, run};
 use serde_json::Value;
 
-#[path = "support/corpus.rs"]
+#[path = "../../asl/tests/support/corpus.rs"]
 mod corpus;
 use corpus::{corpus_dir, corpus_present, json_files};
 

@@ -33,6 +33,9 @@ pub struct ExecutionIdentity {
     pub start_time: String,
     /// Started with `StartSyncExecution` (Express): no `RedriveCount` in the Context Object.
     pub synchronous: bool,
+    /// The execution's input when a run resumes part-way (`$$.Execution.Input`); the run's
+    /// own input is then the resumed state's.
+    pub original_input: Option<Value>,
 }
 
 impl Default for ExecutionIdentity {
@@ -60,6 +63,7 @@ impl ExecutionIdentity {
             partition: partition.to_owned(),
             start_time: now_iso(),
             synchronous: false,
+            original_input: None,
         }
     }
 

@@ -35,7 +35,10 @@ impl Runner<'_> {
                 StateError::Failed(f) => f,
                 StateError::Data(data) => return Err(StateError::Data(data)),
             };
-            if failure.error_name() == TRANSITION_LIMIT_ERROR {
+            // A stopped run is neither retried nor caught.
+            if failure.error_name() == TRANSITION_LIMIT_ERROR
+                || self.aborted.load(Ordering::Relaxed)
+            {
                 return Err(failure.into());
             }
             let matching = retriers
@@ -109,7 +112,7 @@ impl Runner<'_> {
         input: Value,
         retry_count: u32,
     ) -> Result<Step, StateError> {
-        let context = self.context_for(cx, Some(retry_count));
+        let mut context = self.context_for(cx, Some(retry_count));
         let next = Self::next_of(cx.state);
         let resource = cx
             .state
@@ -117,14 +120,30 @@ impl Runner<'_> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let timeout = self.task_timeout(cx, &input, &context)?;
+        // `.waitForTaskToken`: the integration runs with a token, and the Task's result is
+        // whatever answers the token (Step Functions developer guide, "Wait for a Callback
+        // with Task Token").
+        let callback = resource
+            .strip_suffix(".waitForTaskToken")
+            .map(|base| (base.to_owned(), task_token()));
+        if let (Some((_, token)), Value::Object(object)) = (&callback, &mut context) {
+            object.insert("Task".into(), json!({"Token": token}));
+        }
+        let timeout = self.task_seconds(cx, "TimeoutSeconds", &input, &context)?;
+        let heartbeat = self.task_seconds(cx, "HeartbeatSeconds", &input, &context)?;
+        let run = |parameters: Value| match &callback {
+            Some((base, token)) => {
+                self.invoke_with_callback(cx, base, parameters, timeout, heartbeat, token)
+            }
+            None => self.invoke(cx, &resource, parameters, timeout, false),
+        };
         if cx.jsonata {
             let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
             let arguments = match cx.state.get("Arguments") {
                 Some(template) => jsonata_template(template, "Arguments", &bindings)?,
                 None => input.clone(),
             };
-            let result = self.invoke(cx, &resource, arguments, timeout)?;
+            let result = run(arguments)?;
             let bindings = self.jsonata_bindings(cx, &input, &context, &[("result", &result)]);
             let assign = self.assign_jsonata(cx.state.get("Assign"), &bindings)?;
             let output = match cx.state.get("Output") {
@@ -140,7 +159,7 @@ impl Runner<'_> {
             Some(template) => payload_template(template, &effective, &scope)?,
             None => effective,
         };
-        let result = self.invoke(cx, &resource, parameters, timeout)?;
+        let result = run(parameters)?;
         let result = match cx.state.get("ResultSelector") {
             Some(template) => payload_template(template, &result, &scope)?,
             None => result,
@@ -152,22 +171,28 @@ impl Runner<'_> {
         Ok(Step { output, next })
     }
 
-    pub(super) fn task_timeout(
+    /// `TimeoutSeconds` or `HeartbeatSeconds` (`field`), or its `...Path` form.
+    pub(super) fn task_seconds(
         &self,
         cx: &StateCx<'_>,
+        field: &str,
         input: &Value,
         context: &Value,
     ) -> Result<Option<Duration>, DataError> {
-        if let Some(seconds) = cx.state.get("TimeoutSeconds") {
+        if let Some(seconds) = cx.state.get(field) {
             let value = if cx.jsonata {
                 let bindings = self.jsonata_bindings(cx, input, context, &[]);
-                jsonata_template(seconds, "TimeoutSeconds", &bindings)?
+                jsonata_template(seconds, field, &bindings)?
             } else {
                 seconds.clone()
             };
             return Ok(value.as_f64().map(Duration::from_secs_f64));
         }
-        if let Some(path) = cx.state.get("TimeoutSecondsPath").and_then(Value::as_str) {
+        if let Some(path) = cx
+            .state
+            .get(&format!("{field}Path"))
+            .and_then(Value::as_str)
+        {
             let scope = cx.scope(context);
             let value = dataflow::select(path, input, &scope)
                 .map_err(|e| DataError::runtime(e.to_string()))?;
@@ -178,12 +203,15 @@ impl Runner<'_> {
 
     /// Runs a Task's resource and returns its result (the task result, before
     /// `ResultSelector`).
+    /// With `submitted`, a success is recorded as `TaskSubmitted` (a callback Task's
+    /// integration ran; its result comes later).
     pub(super) fn invoke(
         &self,
         cx: &StateCx<'_>,
         resource: &str,
         parameters: Value,
         timeout: Option<Duration>,
+        submitted: bool,
     ) -> Result<Value, StateError> {
         let region = self.options.identity.region.clone();
         if resource == "arn:aws:states:::states:startExecution" {
@@ -243,14 +271,18 @@ impl Runner<'_> {
             self.record("LambdaFunctionStarted", Map::new());
             (function_name(resource), parameters, "LambdaFunction")
         } else {
-            return self.other_resource(cx, resource, &parameters);
+            return self.other_resource(cx, resource, &parameters, submitted);
         };
         let answer = self.options.invoker.invoke(InvokeRequest {
             function: &function,
             payload: &payload,
             timeout,
         });
-        let success_kind = format!("{prefix}Succeeded");
+        let success_kind = if submitted {
+            "TaskSubmitted".to_owned()
+        } else {
+            format!("{prefix}Succeeded")
+        };
         let failure_kind = format!("{prefix}Failed");
         let timeout_kind = format!("{prefix}TimedOut");
         let with_type = |mut details: Map<String, Value>| {
@@ -269,7 +301,7 @@ impl Runner<'_> {
                         .as_object()
                         .cloned()
                         .unwrap_or_default();
-                    crate::engine::mocks::fit_envelope(&mut envelope, &result);
+                    crate::mocks::fit_envelope(&mut envelope, &result);
                     envelope.insert("Payload".into(), result);
                     Value::Object(envelope)
                 } else {
@@ -326,6 +358,7 @@ impl Runner<'_> {
         cx: &StateCx<'_>,
         resource: &str,
         parameters: &Value,
+        submitted: bool,
     ) -> Result<Value, StateError> {
         let Some(answer) = self.options.invoker.run_resource(resource, parameters) else {
             return Err(Failure::new(
@@ -357,7 +390,12 @@ impl Runner<'_> {
             Ok(result) => {
                 let mut details = Map::new();
                 details.insert("output".into(), text(&result));
-                self.record("TaskSucceeded", typed(details));
+                let kind = if submitted {
+                    "TaskSubmitted"
+                } else {
+                    "TaskSucceeded"
+                };
+                self.record(kind, typed(details));
                 Ok(result)
             }
             Err(InvokeError::Failed { error, cause }) => {
@@ -378,8 +416,70 @@ impl Runner<'_> {
         }
     }
 
+    /// A `.waitForTaskToken` Task: runs the integration `resource` (without the suffix),
+    /// then waits for the token's answer through [`crate::RunOptions::callbacks`].
+    pub(super) fn invoke_with_callback(
+        &self,
+        cx: &StateCx<'_>,
+        resource: &str,
+        parameters: Value,
+        timeout: Option<Duration>,
+        heartbeat: Option<Duration>,
+        token: &str,
+    ) -> Result<Value, StateError> {
+        let Some(callbacks) = self.options.callbacks.clone() else {
+            return Err(Failure::new(
+                "States.Runtime",
+                format!(
+                    "the state '{}' waits for a task token (`{resource}.waitForTaskToken`), and this run has nothing to answer it: run the machine under `sfn-gen serve`, whose SendTaskSuccess/SendTaskFailure answer tokens",
+                    cx.name
+                ),
+            )
+            .into());
+        };
+        self.invoke(cx, resource, parameters, timeout, true)?;
+        let tail = resource.rsplit(":::").next().unwrap_or(resource);
+        let (resource_type, action) = tail.split_once(':').unwrap_or((tail, ""));
+        let typed = |mut details: Map<String, Value>| {
+            details.insert("resourceType".into(), Value::from(resource_type));
+            details.insert("resource".into(), Value::from(action));
+            details
+        };
+        match callbacks.wait(token, heartbeat, timeout) {
+            Ok(result) => {
+                let mut details = Map::new();
+                details.insert("output".into(), text(&result));
+                details.insert("outputDetails".into(), json!({"truncated": false}));
+                self.record("TaskSucceeded", typed(details));
+                Ok(result)
+            }
+            Err(InvokeError::Failed { error, cause }) => {
+                let mut details = Map::new();
+                details.insert("error".into(), Value::from(error.clone()));
+                details.insert("cause".into(), Value::from(cause.clone()));
+                let kind = if error == "States.HeartbeatTimeout" {
+                    "TaskTimedOut"
+                } else {
+                    "TaskFailed"
+                };
+                self.record(kind, typed(details));
+                Err(Failure::new(error, cause).into())
+            }
+            Err(InvokeError::TimedOut) => {
+                let mut details = Map::new();
+                details.insert("error".into(), Value::from("States.Timeout"));
+                self.record("TaskTimedOut", typed(details));
+                Err(Failure {
+                    error: Some("States.Timeout".into()),
+                    cause: None,
+                }
+                .into())
+            }
+        }
+    }
+
     /// `states:startExecution` (fire and forget): handed to the run's
-    /// [`crate::engine::StartExecution`] hook, which `sfn-gen run` uses for continue-as-new.
+    /// [`crate::StartExecution`] hook, which `sfn-gen run` uses for continue-as-new.
     pub(super) fn start_execution(&self, parameters: &Value) -> Result<Value, StateError> {
         let Some(hook) = &self.options.start_execution else {
             return Err(Failure::new(
@@ -405,4 +505,11 @@ impl Runner<'_> {
             Err(failure) => Err(failure.into()),
         }
     }
+}
+
+/// A fresh task token: 256 random bits, hex (AWS's tokens are opaque strings too).
+fn task_token() -> String {
+    (0..4)
+        .map(|_| format!("{:016x}", rand::random::<u64>()))
+        .collect()
 }

@@ -1,5 +1,10 @@
 //! The local engine: runs an ASL document as AWS Step Functions would.
 //!
+//! `asl` is the language (model, paths, intrinsics, validator); this crate is running it. A
+//! definition is compiled once into a [`program::Program`] (every path, intrinsic, Choice rule
+//! and JSONata expression parsed a single time) and then run; [`task`] is how Tasks reach
+//! Lambda functions.
+//!
 //! Stages, each in its own module: [`context`] (the execution's identity and the Context
 //! Object), [`dataflow`] (JSONPath and JSONata input/output processing), [`choice`] (Choice
 //! rules), [`retry`] (Retry and Catch matching and backoff), [`history`] (AWS's history events
@@ -7,7 +12,7 @@
 //! (canned Lambda answers in the conformance corpus's format).
 //!
 //! ```
-//! use asl::engine::{run, RunOptions, Status};
+//! use asl_engine::{run, RunOptions, Status};
 //! let definition = serde_json::json!({
 //!     "StartAt": "Hello",
 //!     "States": {"Hello": {"Type": "Pass", "Result": {"greeting": "hi"}, "End": true}}
@@ -26,8 +31,10 @@ mod interpreter;
 pub mod mocks;
 pub mod program;
 pub mod retry;
+pub mod task;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -35,9 +42,9 @@ use serde_json::Value;
 pub use context::ExecutionIdentity;
 pub use history::Event;
 
-use crate::task::LambdaInvoker;
+use crate::task::{LambdaInvoker, TaskCallbacks};
 
-pub use crate::model::limits::{
+pub use asl::model::limits::{
     MAX_HISTORY_EVENTS as HISTORY_EVENT_LIMIT, MAX_PAYLOAD_BYTES as PAYLOAD_LIMIT_BYTES,
 };
 
@@ -122,7 +129,37 @@ pub struct RunOptions {
     pub record_history: bool,
     /// Serves `arn:aws:states:::states:startExecution` Tasks (continue-as-new).
     pub start_execution: Option<StartExecution>,
+    /// Start at a recorded top-level state instead of `StartAt` (a served execution that
+    /// resumes after a restart).
+    pub resume: Option<Resume>,
+    /// Called just before each top-level state runs, with what [`RunOptions::resume`] needs
+    /// to restart there (a durable server stores it).
+    pub checkpoint: Option<Checkpoint>,
+    /// Set to `true` to stop the run at its next state (and in a real-clock Wait): it ends
+    /// [`Status::Aborted`] (`StopExecution`).
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Answers the task tokens of `.waitForTaskToken` Tasks (`SendTaskSuccess`, ...); without
+    /// it such a Task fails with `States.Runtime`, saying what serves them.
+    pub callbacks: Option<Arc<dyn TaskCallbacks>>,
 }
+
+/// Where a top-level run stands before one of its states: enough to start there again.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Resume {
+    /// The state about to run.
+    pub state: String,
+    /// Its input.
+    pub input: Value,
+    /// The top-level variables at that point (JSONata `Assign`, JSONPath `Assign`).
+    pub variables: serde_json::Map<String, Value>,
+    /// State transitions so far.
+    pub transitions: u64,
+    /// History events so far (the next event's id is one more).
+    pub events: u64,
+}
+
+/// See [`RunOptions::checkpoint`].
+pub type Checkpoint = Arc<dyn Fn(&Resume) + Send + Sync>;
 
 /// Starts another execution from a `states:startExecution` Task's parameters
 /// (`StateMachineArn`, `Input`, `Name`) and returns AWS's result
@@ -153,6 +190,10 @@ impl Default for RunOptions {
             concurrent: false,
             record_history: true,
             start_execution: None,
+            resume: None,
+            checkpoint: None,
+            cancel: None,
+            callbacks: None,
         }
     }
 }

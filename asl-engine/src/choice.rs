@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Number, Value};
 
 use super::dataflow::{DataError, missing_path_explanation, select};
-use crate::jsonpath::{PathError, Scope};
+use asl::jsonpath::{PathError, Scope};
 
 /// Parses an RFC 3339 timestamp as AWS accepts it: `T` separator and an offset required
 /// (`2016-03-14T01:59:00Z`, `2016-03-14T01:59:00.123+02:00`).

@@ -54,3 +54,18 @@ pub trait LambdaInvoker: Send + Sync {
         None
     }
 }
+
+/// Serves the task tokens of `.waitForTaskToken` Tasks: the engine makes a token, exposes it
+/// as `$$.Task.Token` (`$states.context.Task.Token`), runs the Task's integration with it,
+/// then blocks here until someone answers the token (`SendTaskSuccess`, `SendTaskFailure`).
+pub trait TaskCallbacks: Send + Sync {
+    /// Waits for the answer to `token`: `Ok(output)` on success,
+    /// [`InvokeError::Failed`] on failure (`States.HeartbeatTimeout` when no heartbeat came
+    /// within `heartbeat`), [`InvokeError::TimedOut`] past `timeout`.
+    fn wait(
+        &self,
+        token: &str,
+        heartbeat: Option<Duration>,
+        timeout: Option<Duration>,
+    ) -> Result<Value, InvokeError>;
+}

@@ -21,8 +21,8 @@ use asl_jsonata::{Expression, JsonataError};
 use serde_json::{Map, Value};
 
 use super::dataflow::jsonata_expression;
-use crate::intrinsics::{self, Intrinsic, IntrinsicError};
-use crate::jsonpath::{self, Path, PathError, Scope};
+use asl::intrinsics::{self, Intrinsic, IntrinsicError};
+use asl::jsonpath::{self, Path, PathError, Scope};
 
 /// The parsed paths, intrinsic calls and JSONata expressions of one definition.
 #[derive(Debug, Default)]

@@ -20,10 +20,10 @@ use super::dataflow::{
 use super::history::{Recorder, text};
 use super::program::{self, Program};
 use super::retry::{Retrier, error_matches};
-use super::{Clock, Failure, Outcome, PAYLOAD_LIMIT_BYTES, RunOptions, Status};
-use crate::QueryLanguage;
-use crate::jsonpath::{PathError, Scope};
+use super::{Clock, Failure, Outcome, PAYLOAD_LIMIT_BYTES, Resume, RunOptions, Status};
 use crate::task::{InvokeError, InvokeRequest};
+use asl::QueryLanguage;
+use asl::jsonpath::{PathError, Scope};
 
 mod composite;
 mod flow;
@@ -133,25 +133,47 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     let start = DateTime::parse_from_rfc3339(&options.identity.start_time)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|_| Utc::now());
+    let mut recorder = Recorder::new(options.observer.clone(), options.record_history, start);
+    // A resumed run continues the execution's counts and its clock.
+    let mut started = Instant::now();
+    if let Some(resume) = &options.resume {
+        recorder = recorder.continuing(resume.events, resume.transitions);
+        let behind = (Utc::now() - start).to_std().unwrap_or_default();
+        started = started.checked_sub(behind).unwrap_or(started);
+    }
+    let original_input = match &options.resume {
+        Some(_) => options
+            .identity
+            .original_input
+            .clone()
+            .unwrap_or_else(|| input.clone()),
+        None => input.clone(),
+    };
     let runner = Runner {
         options,
-        recorder: Recorder::new(options.observer.clone(), options.record_history, start),
-        context_base: options.identity.context_base(&input),
+        recorder,
+        context_base: options.identity.context_base(&original_input),
         start,
-        started: Instant::now(),
+        started,
         virtual_elapsed: Mutex::new(0.0),
         aborted: AtomicBool::new(false),
         context_users: Mutex::new(std::collections::HashMap::new()),
     };
-    let mut details = Map::new();
-    details.insert("input".into(), text(&input));
-    details.insert(
-        "roleArn".into(),
-        Value::from(options.identity.role_arn.clone()),
-    );
-    runner.record("ExecutionStarted", details);
+    if options.resume.is_none() {
+        let mut details = Map::new();
+        details.insert("input".into(), text(&input));
+        details.insert(
+            "roleArn".into(),
+            Value::from(options.identity.role_arn.clone()),
+        );
+        runner.record("ExecutionStarted", details);
+    }
+    let vars = VarScope::default();
+    if let Some(resume) = &options.resume {
+        vars.assign(resume.variables.clone());
+    }
     let frame = Frame {
-        vars: Arc::new(VarScope::default()),
+        vars: Arc::new(vars),
         query_language: QueryLanguage::of_field(
             definition.get("QueryLanguage"),
             QueryLanguage::JsonPath,
@@ -161,7 +183,10 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     let program = Arc::new(Program::compile(definition));
     let result = match definition.as_object() {
         Some(machine) => {
-            program::installed(&program, || runner.run_machine(machine, input, &frame))
+            let start_at = options.resume.as_ref().map(|r| r.state.as_str());
+            program::installed(&program, || {
+                runner.run_top_level(machine, start_at, input, &frame)
+            })
         }
         None => Err(Failure::new(
             "States.Runtime",
@@ -268,8 +293,31 @@ impl Runner<'_> {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) += seconds;
             }
-            Clock::Real => std::thread::sleep(Duration::from_secs_f64(seconds)),
+            Clock::Real => {
+                // In slices, so that a cancelled run stops waiting.
+                let until = Instant::now() + Duration::from_secs_f64(seconds);
+                while !self.cancelled() {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    std::thread::sleep(left.min(Duration::from_millis(50)));
+                }
+            }
         }
+    }
+
+    /// Whether the run was asked to stop ([`RunOptions::cancel`]); marks it aborted.
+    fn cancelled(&self) -> bool {
+        let asked = self
+            .options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed));
+        if asked {
+            self.aborted.store(true, Ordering::Relaxed);
+        }
+        asked
     }
 
     fn record(&self, kind: &str, details: Map<String, Value>) -> u64 {
@@ -317,23 +365,60 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Runs a Parallel branch or a Map's item processor.
     fn run_machine(
         &self,
         machine: &Map<String, Value>,
         input: Value,
         frame: &Frame,
     ) -> Result<Value, Failure> {
+        self.run_states(machine, None, input, frame, false)
+    }
+
+    /// Runs the execution's own machine, from `start_at` when resuming, with checkpoints.
+    fn run_top_level(
+        &self,
+        machine: &Map<String, Value>,
+        start_at: Option<&str>,
+        input: Value,
+        frame: &Frame,
+    ) -> Result<Value, Failure> {
+        self.run_states(machine, start_at, input, frame, true)
+    }
+
+    fn run_states(
+        &self,
+        machine: &Map<String, Value>,
+        start_at: Option<&str>,
+        input: Value,
+        frame: &Frame,
+        top_level: bool,
+    ) -> Result<Value, Failure> {
         let states = machine
             .get("States")
             .and_then(Value::as_object)
             .ok_or_else(|| Failure::new("States.Runtime", "the state machine has no States"))?;
-        let mut current = machine
-            .get("StartAt")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Failure::new("States.Runtime", "the state machine has no StartAt"))?
-            .to_owned();
+        let mut current = match start_at {
+            Some(state) => state,
+            None => machine
+                .get("StartAt")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Failure::new("States.Runtime", "the state machine has no StartAt")
+                })?,
+        }
+        .to_owned();
         let mut input = input;
         loop {
+            if top_level && let Some(checkpoint) = &self.options.checkpoint {
+                checkpoint(&Resume {
+                    state: current.clone(),
+                    input: input.clone(),
+                    variables: frame.vars.all(),
+                    transitions: self.recorder.transitions(),
+                    events: self.recorder.event_count(),
+                });
+            }
             let state = states
                 .get(&current)
                 .and_then(Value::as_object)
@@ -361,6 +446,12 @@ impl Runner<'_> {
         input: Value,
         frame: &Frame,
     ) -> Result<Step, Failure> {
+        if self.cancelled() {
+            return Err(Failure {
+                error: None,
+                cause: None,
+            });
+        }
         if self.aborted.load(Ordering::Relaxed) {
             return Err(Failure::new(TRANSITION_LIMIT_ERROR, "the run was stopped"));
         }
@@ -416,6 +507,13 @@ impl Runner<'_> {
                 "unknown state type '{other}'"
             )))),
         };
+        // A run stopped while this state ran (a Wait, a slow Task) ends here.
+        if self.cancelled() {
+            return Err(Failure {
+                error: None,
+                cause: None,
+            });
+        }
         let step = result.map_err(|e| match e {
             StateError::Failed(failure) => failure,
             StateError::Data(data) => {

@@ -2,13 +2,13 @@
 //! mocks; prints `{"cases", "passed", "seconds", "transitions"}` as JSON. A case "passes"
 //! here when the status matches (the full comparison is the conformance test's job).
 //!
-//! `cargo run --release -p asl --example corpus_bench [CORPUS_DIR]`
+//! `cargo run --release -p asl-engine --example corpus_bench [CORPUS_DIR]`
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use asl::engine::mocks::MockInvoker;
-use asl::engine::{RunOptions, run};
+use asl_engine::mocks::MockInvoker;
+use asl_engine::{RunOptions, run};
 use serde_json::Value;
 
 fn main() {

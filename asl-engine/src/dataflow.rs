@@ -9,8 +9,8 @@
 use serde_json::{Map, Value};
 
 use super::program;
-use crate::intrinsics;
-use crate::jsonpath::{PathError, Scope};
+use asl::intrinsics;
+use asl::jsonpath::{PathError, Scope};
 
 /// A data-flow error: the error name and the cause after AWS's state prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
