@@ -17,6 +17,17 @@ use super::syntax::{Parsed, Segment, render};
 /// yields its value or Jayway's "not found" message; an indefinite one yields an array.
 pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
     let (segments, function) = split_function(&parsed.segments);
+    if let Some(name) = function.filter(|name| AGGREGATES.contains(name)) {
+        // Step Functions accepts a definition with `$.Jobs.sum()` but the execution fails
+        // with "The JSONPath '$.Jobs.sum()' ... could not be found in the input" (re:Post,
+        // "AWS StepFunctions: sum() function returns error about not finding path",
+        // repost.aws/questions/QUYiQKP0XfThWEc_ahsMnLOA). Jayway's numeric aggregations
+        // (avg, stddev, sum, min, max: one class, AbstractAggregation) fail the same way.
+        return Err(format!(
+            "Function {name}() is not evaluated by Step Functions: a path ending in a \
+             numeric aggregation is reported as not found"
+        ));
+    }
     let definite = parsed.is_definite();
     let mut walker = Walker {
         root: doc,
@@ -42,6 +53,9 @@ pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
         Some(name) => Ok(apply_to_matches(name, segments, matches)),
     }
 }
+
+/// Jayway's numeric aggregation functions.
+const AGGREGATES: &[&str] = &["avg", "stddev", "sum", "min", "max"];
 
 /// A function after an indefinite path. As in Jayway: after a leading deep scan
 /// (`$..book.length()`) it applies to all the matches together (`length()` counting their
@@ -222,7 +236,10 @@ impl<'v> Walker<'v, '_> {
                 match node {
                     Value::Array(items) => {
                         for (n, child) in items.iter().enumerate() {
-                            if matches(expr, child, self.root) {
+                            // AWS: "The @ operator, matching the current node being
+                            // processed in a filter, does not match scalar values. It only
+                            // matches objects." (developer guide, "Reference Paths").
+                            if child.is_object() && matches(expr, child, self.root) {
                                 self.walk(child, i + 1, format!("{path}[{n}]"))?;
                             }
                         }

@@ -66,7 +66,14 @@ pub(crate) struct Cursor<'a> {
     pub text: &'a str,
     pub chars: Vec<char>,
     pub pos: usize,
+    /// Current nesting of filters, parentheses and `!` (see [`MAX_NESTING`]).
+    pub depth: usize,
 }
+
+/// The deepest nesting of filters (`[?(`), parentheses and `!` a path may have. Parsing is
+/// recursive; the bound keeps a hostile path such as `$[?(((((...` from exhausting the
+/// stack. Real paths nest two or three levels.
+pub(crate) const MAX_NESTING: usize = 64;
 
 impl<'a> Cursor<'a> {
     pub fn new(text: &'a str) -> Self {
@@ -74,7 +81,24 @@ impl<'a> Cursor<'a> {
             text,
             chars: text.chars().collect(),
             pos: 0,
+            depth: 0,
         }
+    }
+
+    /// Enters one level of nesting, failing past [`MAX_NESTING`]; pair with [`Self::leave`].
+    pub fn enter(&mut self) -> Result<(), PathError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.error(format!(
+                "the path nests filters, parentheses or '!' more than {MAX_NESTING} deep"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Leaves one level of nesting.
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     pub fn peek(&self) -> Option<char> {
@@ -175,6 +199,11 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                     if cur.peek() == Some('[') {
                         continue;
                     }
+                } else if cur.peek() == Some('[') {
+                    // Jayway reads a token after every '.', and a '[' token is a bracket:
+                    // `$.[0]`, `$.a.['b']` and `$.[?(...)]` are `$[0]`, `$.a['b']` and
+                    // `$[?(...)]` (PathCompiler.readDotToken -> readNextToken).
+                    continue;
                 }
                 if cur.eat('*') {
                     segments.push(Segment::Wildcard);
@@ -248,7 +277,9 @@ fn parse_bracket(cur: &mut Cursor<'_>) -> Result<Segment, PathError> {
             if !cur.eat('(') {
                 return Err(cur.error("expected '(' after '[?'"));
             }
+            cur.enter()?;
             let expr = parse_filter(cur)?;
+            cur.leave();
             cur.skip_ws();
             if !cur.eat(')') {
                 return Err(cur.error("expected ')' to close the filter"));
