@@ -31,8 +31,18 @@ pub(crate) enum Segment {
     Filter(Box<Expr>),
     /// `..`: the next segment applies to every node of the subtree.
     Scan,
-    /// `.name()`: a function applied to the result so far (last segment only).
-    Function(String),
+    /// `.name()` or `.name(arg, ...)`: a function applied to the result so far (last
+    /// segment only).
+    Function(String, Vec<FunctionArg>),
+}
+
+/// An argument of a path function (Jayway's `Parameter`): JSON text or a path.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FunctionArg {
+    /// A literal (`1`, `"text"`, `[1, 2]`, `{"a": 1}`).
+    Value(Value),
+    /// A path on the document (`$...`) or the current node (`@...`).
+    Path(Parsed, bool),
 }
 
 /// A parsed path.
@@ -52,15 +62,50 @@ impl Parsed {
         self.segments.iter().enumerate().all(|(i, s)| match s {
             Segment::Names(names) => names.len() == 1 || i + 1 == n,
             Segment::Indexes(indexes) => indexes.len() == 1,
-            Segment::Function(_) => true,
+            Segment::Function(..) => true,
             _ => false,
         })
     }
 }
 
-const FUNCTIONS: &[&str] = &[
-    "length", "size", "min", "max", "avg", "stddev", "sum", "keys", "first", "last",
+/// Jayway 2.x's path functions (PathFunctionFactory), `index` and `distinct` excepted: they
+/// came with Jayway 2.9 and nothing shows that Step Functions has them.
+pub(crate) const FUNCTIONS: &[&str] = &[
+    "length", "size", "min", "max", "avg", "stddev", "sum", "keys", "first", "last", "concat",
+    "append",
 ];
+
+/// Parses a function's arguments after its `(`, up to and including the `)`. As Jayway's
+/// `parseFunctionParameters`, an argument is JSON (a number, a double-quoted string, an
+/// array or an object) or a path (`$...` or `@...`); single-quoted strings are accepted
+/// too.
+fn parse_function_args(cur: &mut Cursor<'_>) -> Result<Vec<FunctionArg>, PathError> {
+    let mut args = Vec::new();
+    cur.skip_ws();
+    if cur.eat(')') {
+        return Ok(args);
+    }
+    loop {
+        cur.skip_ws();
+        let arg = match cur.peek() {
+            Some('@') => FunctionArg::Path(parse_path(cur, true)?, true),
+            Some('$') => FunctionArg::Path(parse_path(cur, true)?, false),
+            _ => match parse_literal(cur)? {
+                Operand::Value(v) => FunctionArg::Value(v),
+                _ => return Err(cur.error("expected a function argument")),
+            },
+        };
+        args.push(arg);
+        cur.skip_ws();
+        if cur.eat(',') {
+            continue;
+        }
+        if cur.eat(')') {
+            return Ok(args);
+        }
+        return Err(cur.error("expected ',' or ')' in the function's arguments"));
+    }
+}
 
 pub(crate) struct Cursor<'a> {
     pub text: &'a str,
@@ -224,14 +269,16 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                     return Err(cur.error("expected a property name after '.'"));
                 }
                 if cur.eat('(') {
-                    cur.skip_ws();
-                    if !cur.eat(')') {
-                        return Err(cur.error(format!("function {name}() takes no arguments")));
-                    }
                     if !FUNCTIONS.contains(&name.as_str()) {
-                        return Err(cur.error(format!("unknown function {name}()")));
+                        return Err(cur.error(format!(
+                            "unknown function {name}(); Jayway's are {}",
+                            FUNCTIONS.join("(), ") + "()"
+                        )));
                     }
-                    segments.push(Segment::Function(name));
+                    cur.enter()?;
+                    let args = parse_function_args(cur)?;
+                    cur.leave();
+                    segments.push(Segment::Function(name, args));
                     if !cur.at_end() && !in_filter {
                         return Err(cur.error("a function must be the last part of a path"));
                     }
@@ -371,8 +418,10 @@ fn parse_indexes(cur: &mut Cursor<'_>) -> Result<Segment, PathError> {
             step = read_int(cur)?;
         }
         expect_close(cur)?;
-        if step == Some(0) {
-            return Err(cur.error("slice step cannot be zero"));
+        if first.is_none() && end.is_none() {
+            // Jayway: "Failed to parse SliceOperation" (ArraySliceOperation.parse needs a
+            // start or an end; a step alone is not enough).
+            return Err(cur.error("a slice needs a start or an end index, as in [1:] or [:2]"));
         }
         return Ok(Segment::Slice(first, end, step));
     }
@@ -419,7 +468,7 @@ pub(crate) fn render_segment(out: &mut String, segment: &Segment) {
         }
         Segment::Filter(_) => out.push_str("[?]"),
         Segment::Scan => out.push_str(".."),
-        Segment::Function(name) => out.push_str(&format!(".{name}()")),
+        Segment::Function(name, _) => out.push_str(&format!(".{name}()")),
     }
 }
 
