@@ -97,14 +97,37 @@ struct Walker<'v, 's> {
     visited: u64,
 }
 
+/// One step still to take: a node, the index of the segment to apply to it, and its path.
+type Pending<'v> = (&'v Value, usize, String);
+
 impl<'v> Walker<'v, '_> {
+    /// Applies the segments from `i` on to `node`, depth first in document order (Jayway's
+    /// order). The walk keeps its own stack rather than recursing once per segment, so that
+    /// a long path cannot exhaust the thread's stack.
     fn walk(&mut self, node: &'v Value, i: usize, path: String) -> Result<(), String> {
-        self.visited += 1;
-        if self.visited > MAX_PATH_NODES {
-            return Err(format!(
-                "The path visits more than {MAX_PATH_NODES} nodes, the evaluation budget of one path; narrow it (a deep scan `..` after another multiplies the nodes visited)"
-            ));
+        let mut stack: Vec<Pending<'v>> = vec![(node, i, path)];
+        let mut next: Vec<Pending<'v>> = Vec::new();
+        while let Some((node, i, path)) = stack.pop() {
+            self.visited += 1;
+            if self.visited > MAX_PATH_NODES {
+                return Err(format!(
+                    "The path visits more than {MAX_PATH_NODES} nodes, the evaluation budget of one path; narrow it (a deep scan `..` after another multiplies the nodes visited)"
+                ));
+            }
+            self.step(node, i, path, &mut next)?;
+            stack.extend(next.drain(..).rev());
         }
+        Ok(())
+    }
+
+    /// Applies segment `i` to `node`: the nodes it leads to go to `next`, in order.
+    fn step(
+        &mut self,
+        node: &'v Value,
+        i: usize,
+        path: String,
+        next: &mut Vec<Pending<'v>>,
+    ) -> Result<(), String> {
         let Some(segment) = self.segments.get(i) else {
             self.out.push(Cow::Borrowed(node));
             return Ok(());
@@ -134,7 +157,10 @@ impl<'v> Walker<'v, '_> {
                 let name = &names[0];
                 let next_path = format!("{path}['{name}']");
                 match map.get(name) {
-                    Some(child) => self.walk(child, i + 1, next_path),
+                    Some(child) => {
+                        next.push((child, i + 1, next_path));
+                        Ok(())
+                    }
                     None if leaf || !self.strict => Ok(()),
                     None => Err(format!("Missing property in path {next_path}")),
                 }
@@ -143,7 +169,7 @@ impl<'v> Walker<'v, '_> {
                 if let Value::Object(map) = node {
                     for name in names {
                         if let Some(child) = map.get(name) {
-                            self.walk(child, i + 1, format!("{path}['{name}']"))?;
+                            next.push((child, i + 1, format!("{path}['{name}']")));
                         }
                     }
                 }
@@ -170,11 +196,11 @@ impl<'v> Walker<'v, '_> {
                 for &index in indexes {
                     let effective = if index < 0 { len + index } else { index };
                     if (0..len).contains(&effective) {
-                        self.walk(
+                        next.push((
                             &items[effective as usize],
                             i + 1,
                             format!("{path}[{effective}]"),
-                        )?;
+                        ));
                     }
                 }
                 Ok(())
@@ -183,12 +209,12 @@ impl<'v> Walker<'v, '_> {
                 match node {
                     Value::Object(map) => {
                         for (name, child) in map {
-                            self.walk(child, i + 1, format!("{path}['{name}']"))?;
+                            next.push((child, i + 1, format!("{path}['{name}']")));
                         }
                     }
                     Value::Array(items) => {
                         for (n, child) in items.iter().enumerate() {
-                            self.walk(child, i + 1, format!("{path}[{n}]"))?;
+                            next.push((child, i + 1, format!("{path}[{n}]")));
                         }
                     }
                     _ => {}
@@ -198,7 +224,7 @@ impl<'v> Walker<'v, '_> {
             Segment::Slice(start, end, _step) => {
                 if let Value::Array(items) = node {
                     for n in slice_indexes(items.len(), *start, *end) {
-                        self.walk(&items[n], i + 1, format!("{path}[{n}]"))?;
+                        next.push((&items[n], i + 1, format!("{path}[{n}]")));
                     }
                 }
                 Ok(())
@@ -211,12 +237,12 @@ impl<'v> Walker<'v, '_> {
                             // processed in a filter, does not match scalar values. It only
                             // matches objects." (developer guide, "Reference Paths").
                             if child.is_object() && matches(expr, child, self.root) {
-                                self.walk(child, i + 1, format!("{path}[{n}]"))?;
+                                next.push((child, i + 1, format!("{path}[{n}]")));
                             }
                         }
                     }
                     Value::Object(_) if matches(expr, node, self.root) => {
-                        self.walk(node, i + 1, path)?;
+                        next.push((node, i + 1, path));
                     }
                     _ => {}
                 }
@@ -232,13 +258,13 @@ impl<'v> Walker<'v, '_> {
                     // tested as an element of that array.
                     for (child, child_path) in nodes {
                         if child.is_object() && matches(expr, child, self.root) {
-                            self.walk(child, i + 2, child_path)?;
+                            next.push((child, i + 2, child_path));
                         }
                     }
                     return Ok(());
                 }
                 for (child, child_path) in nodes {
-                    self.walk(child, i + 1, child_path)?;
+                    next.push((child, i + 1, child_path));
                 }
                 Ok(())
             }

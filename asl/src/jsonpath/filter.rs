@@ -9,8 +9,10 @@ use super::syntax::{Cursor, Parsed, Root, parse_literal, parse_path};
 /// A filter expression.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    Or(Box<Expr>, Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
+    /// `a || b || ...`: true when a term is (evaluated left to right, stopping there).
+    Or(Vec<Expr>),
+    /// `a && b && ...`.
+    And(Vec<Expr>),
     Not(Box<Expr>),
     /// A lone operand: true when a path exists (or a literal is `true`).
     Exists(Operand),
@@ -55,28 +57,32 @@ pub(crate) fn parse_filter(cur: &mut Cursor<'_>) -> Result<Expr, PathError> {
     parse_or(cur)
 }
 
+// `a || b || c` and `a && b && c` are flat lists, as Jayway's LogicalExpressionNode holds
+// them: evaluating (and dropping) a long chain does not recurse once per term.
 fn parse_or(cur: &mut Cursor<'_>) -> Result<Expr, PathError> {
-    let mut left = parse_and(cur)?;
+    let mut terms = vec![parse_and(cur)?];
     loop {
         cur.skip_ws();
         if cur.eat_str("||") {
-            let right = parse_and(cur)?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            terms.push(parse_and(cur)?);
+        } else if terms.len() == 1 {
+            return Ok(terms.remove(0));
         } else {
-            return Ok(left);
+            return Ok(Expr::Or(terms));
         }
     }
 }
 
 fn parse_and(cur: &mut Cursor<'_>) -> Result<Expr, PathError> {
-    let mut left = parse_unary(cur)?;
+    let mut terms = vec![parse_unary(cur)?];
     loop {
         cur.skip_ws();
         if cur.eat_str("&&") {
-            let right = parse_unary(cur)?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            terms.push(parse_unary(cur)?);
+        } else if terms.len() == 1 {
+            return Ok(terms.remove(0));
         } else {
-            return Ok(left);
+            return Ok(Expr::And(terms));
         }
     }
 }
@@ -321,8 +327,8 @@ fn resolve(operand: &Operand, item: &Value, root: &Value) -> Node {
 /// Evaluates a filter on `item`; `root` is the document the whole query runs on.
 pub(crate) fn matches(expr: &Expr, item: &Value, root: &Value) -> bool {
     match expr {
-        Expr::Or(a, b) => matches(a, item, root) || matches(b, item, root),
-        Expr::And(a, b) => matches(a, item, root) && matches(b, item, root),
+        Expr::Or(terms) => terms.iter().any(|t| matches(t, item, root)),
+        Expr::And(terms) => terms.iter().all(|t| matches(t, item, root)),
         Expr::Not(a) => !matches(a, item, root),
         Expr::Exists(operand) => match resolve(operand, item, root) {
             Node::Undefined => false,

@@ -120,6 +120,12 @@ pub(crate) struct Cursor<'a> {
 /// stack. Real paths nest two or three levels.
 pub(crate) const MAX_NESTING: usize = 64;
 
+/// The most steps (`.name`, `[0]`, `[*]`, `..`, filters, ...) one path may have. Evaluating
+/// and setting recurse once per step, and a `ResultPath` of many names builds an object as
+/// deep; the bound keeps a hostile path from exhausting the stack. Real paths have a few
+/// dozen steps at most.
+pub(crate) const MAX_SEGMENTS: usize = 512;
+
 impl<'a> Cursor<'a> {
     pub fn new(text: &'a str) -> Self {
         Cursor {
@@ -297,6 +303,11 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                 return Err(cur.error(format!("unexpected character '{c}'")));
             }
         }
+    }
+    if segments.len() > MAX_SEGMENTS {
+        return Err(cur.error(format!(
+            "the path has more than {MAX_SEGMENTS} steps (names, indexes, wildcards, filters)"
+        )));
     }
     if segments.last() == Some(&Segment::Scan) {
         return Err(cur.error("a path cannot end with '..'"));
