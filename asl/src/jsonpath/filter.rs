@@ -126,9 +126,11 @@ fn parse_unary(cur: &mut Cursor<'_>) -> Result<Expr, PathError> {
         if !matches!(left, Operand::Path(..)) {
             // Jayway: a lone operand must be a path (`[?(!5)]` and `[?('foo')]` do not
             // compile: FilterCompilerTest.invalid_filters_does_not_compile).
-            return Err(
-                cur.error("a filter term without an operator must be a path (@... or $...)")
-            );
+            return Err(cur.error(
+                "a filter term without an operator must be a path (@... or $...); Jayway, the \
+                 JSONPath library of Step Functions, does not compile [?(true)] or [?(!5)] \
+                 (FilterCompilerTest.invalid_filters_does_not_compile)",
+            ));
         }
         return Ok(Expr::Exists(left));
     };

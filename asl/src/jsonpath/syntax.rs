@@ -277,7 +277,8 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                 if cur.eat('(') {
                     if !FUNCTIONS.contains(&name.as_str()) {
                         return Err(cur.error(format!(
-                            "unknown function {name}(); Jayway's are {}",
+                            "unknown function {name}(); Jayway, the JSONPath library of Step \
+                             Functions, has {}",
                             FUNCTIONS.join("(), ") + "()"
                         )));
                     }
@@ -432,7 +433,11 @@ fn parse_indexes(cur: &mut Cursor<'_>) -> Result<Segment, PathError> {
         if first.is_none() && end.is_none() {
             // Jayway: "Failed to parse SliceOperation" (ArraySliceOperation.parse needs a
             // start or an end; a step alone is not enough).
-            return Err(cur.error("a slice needs a start or an end index, as in [1:] or [:2]"));
+            return Err(cur.error(
+                "a slice needs a start or an end index, as in [1:] or [:2]; Jayway, the \
+                 JSONPath library of Step Functions, refuses [:] and [::n] \
+                 (ArraySliceOperation: \"Failed to parse SliceOperation\")",
+            ));
         }
         return Ok(Segment::Slice(first, end, step));
     }
