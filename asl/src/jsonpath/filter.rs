@@ -25,7 +25,8 @@ pub(crate) enum Operand {
     /// `@...` (relative to the current item) or `$...` (the document root).
     Path(Parsed, bool),
     Value(Value),
-    Regex(String, String),
+    /// `/pattern/flags`.
+    Regex(Pattern),
 }
 
 /// Comparison operators.
@@ -249,12 +250,35 @@ fn parse_operand(cur: &mut Cursor<'_>) -> Result<Operand, PathError> {
                 flags.push(c);
                 cur.pos += 1;
             }
-            if let Err(e) = build_regex(&pattern, &flags) {
-                return Err(cur.error(format!("invalid regular expression: {e}")));
+            match build_regex(&pattern, &flags) {
+                Ok(regex) => Ok(Operand::Regex(Pattern {
+                    source: pattern,
+                    flags,
+                    regex,
+                })),
+                Err(e) => Err(cur.error(format!(
+                    "invalid regular expression /{pattern}/ (Java's look-around, \
+                     back-references and possessive quantifiers are not supported here): {e}"
+                ))),
             }
-            Ok(Operand::Regex(pattern, flags))
         }
         _ => parse_literal(cur),
+    }
+}
+
+/// A regular expression of a filter, compiled once when the path is parsed.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    /// The text between the slashes.
+    pub source: String,
+    /// The letters after the closing slash.
+    pub flags: String,
+    regex: regex::Regex,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.flags == other.flags
     }
 }
 
@@ -309,10 +333,7 @@ impl Node {
 fn resolve(operand: &Operand, item: &Value, root: &Value) -> Node {
     match operand {
         Operand::Value(v) => Node::from_value(v.clone()),
-        Operand::Regex(p, f) => match build_regex(p, f) {
-            Ok(r) => Node::Regex(r),
-            Err(_) => Node::Undefined,
-        },
+        Operand::Regex(pattern) => Node::Regex(pattern.regex.clone()),
         Operand::Path(parsed, relative) => {
             debug_assert_eq!(parsed.root, Root::Input);
             let base = if *relative { item } else { root };

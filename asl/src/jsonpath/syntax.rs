@@ -25,7 +25,8 @@ pub(crate) enum Segment {
     Indexes(Vec<i64>),
     /// `.*` or `[*]`.
     Wildcard,
-    /// `[start:end:step]`.
+    /// `[start:end]` or `[start:end:step]` (Jayway ignores the step; it is kept for
+    /// display only).
     Slice(Option<i64>, Option<i64>, Option<i64>),
     /// `[?(...)]`.
     Filter(Box<Expr>),

@@ -574,6 +574,12 @@ fn a_dot_before_a_bracket_is_the_bracket() {
         set(json!({"a": [1, 2]}), "$.a.[1]", json!(9)).unwrap(),
         json!({"a": [1, 9]})
     );
+    // On variables and the Context Object too.
+    assert_eq!(sel("$x.a.[1]", &input).unwrap(), json!(2));
+    assert_eq!(
+        sel("$$.Map.Item.['Value']", &input).unwrap(),
+        json!("Charizard")
+    );
     // Still errors: a dot must be followed by something, and `...` is not a token.
     for bad in ["$.", "$.[", "$.[0", "$...a", "$.a.", "$.[]"] {
         assert!(parse(bad).is_err(), "{bad:?}");
@@ -800,6 +806,26 @@ fn deep_scan_with_filters_names_and_indexes() {
     assert_eq!(sel("$.b..[0]", &doc).unwrap(), json!([[10, 11], 10, 12]));
     assert_eq!(sel("$.b..[-1]", &doc).unwrap(), json!([[12], 11, 12]));
     assert_eq!(sel("$..kids[*].id", &doc).unwrap(), json!([2, 3, 4]));
+}
+
+#[test]
+fn what_jayway_does_not_compile_is_refused() {
+    for bad in [
+        // Goessner's script expressions are not Jayway's (readNextToken has no `[(`).
+        "$..book[(@.length-1)]",
+        // A placeholder filter needs a predicate passed through Jayway's API.
+        "$.a[?]",
+        // Filters need `[?(` ... `)]`.
+        "$.a[?@.b]",
+        // Spaces in a dot-notated name ("Use bracket notion ['my prop']").
+        "$.my prop",
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+    // Java regular expression features the regex crate does not have are refused with a
+    // message that says so.
+    let err = parse("$.a[?(@.b =~ /(?!x).*/)]").unwrap_err().to_string();
+    assert!(err.contains("look-around"), "{err}");
 }
 
 #[test]
