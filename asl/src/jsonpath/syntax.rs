@@ -536,7 +536,13 @@ pub(crate) fn parse_literal(cur: &mut Cursor<'_>) -> Result<Operand, PathError> 
                 }
             }
         }
-        Some(c) if c == '-' || c.is_ascii_digit() => {
+        // Jayway reads a number from its characters (digits, '-', '.', 'e', 'E'), so `.5`
+        // is one too.
+        Some(c)
+            if c == '-'
+                || c.is_ascii_digit()
+                || (c == '.' && cur.peek_at(1).is_some_and(|d| d.is_ascii_digit())) =>
+        {
             let start = cur.pos;
             cur.pos += 1;
             while cur

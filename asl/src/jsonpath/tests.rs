@@ -637,6 +637,15 @@ fn jayway_filter_operators() {
     // Relational operators; `==` converts between numbers and strings (`'7' == 7`).
     assert_eq!(names_of("@.age > 18"), json!(["Receipt", "receipt"]));
     assert_eq!(names_of("@.age >= 45.5"), json!(["receipt"]));
+    assert_eq!(names_of("@.age > 45.49e0"), json!(["receipt"]));
+    assert_eq!(
+        sel(
+            "$.l[?(@.p < .5)].p",
+            &json!({"l": [{"p": 0.25}, {"p": 0.75}]})
+        )
+        .unwrap(),
+        json!([0.25])
+    );
     assert_eq!(names_of("@.age < 18"), json!(["Invoice"]));
     assert_eq!(names_of("@.age <= 30"), json!(["Receipt", "Invoice"]));
     assert_eq!(names_of("@.id == 7"), json!(["Receipt"]));
