@@ -7,13 +7,27 @@
 //! - [`set`] applies a `ResultPath` (a reference path) to the state input.
 //! - [`parse`] checks syntax only (for the validator), reporting where it went wrong.
 //!
-//! Step Functions evaluates JSONPath with the Jayway library, so this module follows its
-//! dialect: `$.name`, `$['name']` (several names in one bracket at the end of a path select
-//! an object holding those that exist), `[n]` and `[-n]`, `[*]`, `.*`, `..` (deep scan),
-//! slices `[a:b:c]`, index unions `[0,1]`, filters `[?(...)]` and functions such as
-//! `.length()`. A definite path (only names and single indexes) that matches nothing is an
-//! error ([`PathError::NoResults`], see [`not_found_message`] for AWS's text); an indefinite
-//! one yields the array of its matches, possibly empty.
+//! Step Functions evaluates JSONPath with the Jayway library (2.x), so this module follows
+//! its dialect, where AWS documents or was recorded doing otherwise, AWS's:
+//! - `$.name`, `$['name']` (several names in one bracket at the end of a path select an
+//!   object holding those that exist), `[n]` and `[-n]`, `[*]`, `.*`, `..` (deep scan),
+//!   index unions `[0,1]`, and a dot before any bracket (`$.[0]`, `$.a.['b']`,
+//!   `$.[?(...)]` are `$[0]`, `$.a['b']`, `$[?(...)]`, as Jayway's PathCompiler reads them).
+//! - Slices as Jayway's ArraySliceToken: `[a:]`, `[:b]`, `[a:b]`; a step is read and
+//!   ignored; `[:]` and `[::n]` are refused.
+//! - Filters `[?(...)]` with Jayway's operators and evaluators (`==` converts between
+//!   numbers and strings, `===` does not; `=~ /re/flags` matches the whole value; `in`,
+//!   `nin`, `subsetof`, `anyof`, `noneof`, `contains`, `size`, `empty`; `&&`, `||`, `!`).
+//!   An unquoted word on the right of a comparison is a string (`[?(@.Name==Receipt)]`).
+//!   As AWS documents, `@` matches only objects: array elements that are not objects are
+//!   never selected by a filter.
+//! - Functions (`length()`, `sum()`, `concat(...)`, ...) are Jayway's inside filters; at the
+//!   end of a path the path is reported as not found, as AWS did for `$.Jobs.sum()`.
+//!
+//! A definite path (only names and single indexes) that matches nothing is an error
+//! ([`PathError::NoResults`], see [`not_found_message`] for AWS's text); an indefinite one
+//! yields the array of its matches, possibly empty. Parsing bounds nesting and length, and
+//! evaluation bounds the nodes visited, so that no path can exhaust the stack or memory.
 
 mod eval;
 mod filter;

@@ -424,3 +424,23 @@ fn evaluate_value_dispatches() {
     assert!(is_intrinsic("States.Array()"));
     assert!(!is_intrinsic("$.States"));
 }
+
+#[test]
+fn path_arguments_may_put_a_dot_before_a_bracket() {
+    // Jayway reads `$.[0]` as `$[0]`; the argument scanner keeps the brackets and the
+    // commas inside them together.
+    let input = json!([{"body": "{\"n\": 1}"}, {"bucket": "b", "key": "k"}]);
+    assert_eq!(
+        eval("States.StringToJson($.[0].body)", &input).unwrap(),
+        json!({"n": 1})
+    );
+    assert_eq!(
+        eval("States.JsonToString($.[1].['bucket', 'key'])", &input).unwrap(),
+        json!("{\"bucket\":\"b\",\"key\":\"k\"}")
+    );
+    assert_eq!(
+        eval("States.ArrayLength($.[?(@.bucket == b)])", &input).unwrap(),
+        json!(1)
+    );
+    assert!(parse("States.Format('{}', $.[0].body)").is_ok());
+}

@@ -11,12 +11,26 @@ use super::filter::matches;
 /// bound (a million, a fraction of a second) ends it with a "path budget" cause instead of
 /// taking the machine's memory. Ordinary paths over a 256 KiB state visit far fewer nodes.
 pub const MAX_PATH_NODES: u64 = 1_000_000;
-use super::syntax::{Parsed, Segment, render};
+use super::syntax::{FunctionArg, Parsed, Segment, render};
 
 /// Evaluates `parsed` on `doc` (already resolved from the path's root). A definite path
 /// yields its value or Jayway's "not found" message; an indefinite one yields an array.
+///
+/// A path that ends in a function (`$.Jobs.sum()`, `$.items.length()`) is reported as not
+/// found. Step Functions accepts such a definition, but its execution fails with "The
+/// JSONPath '$.Jobs.sum()' specified for the field 'Jobs.$' could not be found in the input"
+/// (re:Post, "AWS StepFunctions: sum() function returns error about not finding path",
+/// repost.aws/questions/QUYiQKP0XfThWEc_ahsMnLOA), and the developer guide says "Functions
+/// such as length() aren't supported" ("Reference Paths"). Inside a filter
+/// (`[?(@.v.length() > 1)]`) functions are Jayway's (see [`evaluate_relative`]).
 pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
-    let (segments, function) = split_function(&parsed.segments);
+    if let Some(Segment::Function(name, _)) = parsed.segments.last() {
+        return Err(format!(
+            "Step Functions does not evaluate the function {name}() at the end of a path: \
+             the path is reported as not found"
+        ));
+    }
+    let segments = &parsed.segments[..];
     let definite = parsed.is_definite();
     let mut walker = Walker {
         root: doc,
@@ -27,54 +41,23 @@ pub(crate) fn evaluate(parsed: &Parsed, doc: &Value) -> Result<Value, String> {
     };
     walker.walk(doc, 0, "$".to_owned())?;
     if definite {
-        let result = match walker.out.into_iter().next() {
-            Some(v) => v.into_owned(),
-            None => return Err(format!("No results for path: {}", render(segments))),
-        };
-        return match function {
-            Some(name) => apply_function(name, result),
-            None => Ok(result),
+        return match walker.out.into_iter().next() {
+            Some(v) => Ok(v.into_owned()),
+            None => Err(format!("No results for path: {}", render(segments))),
         };
     }
-    let matches: Vec<Value> = walker.out.into_iter().map(Cow::into_owned).collect();
-    match function {
-        None => Ok(Value::Array(matches)),
-        Some(name) => Ok(apply_to_matches(name, segments, matches)),
-    }
-}
-
-/// A function after an indefinite path. As in Jayway: after a leading deep scan
-/// (`$..book.length()`) it applies to all the matches together (`length()` counting their
-/// children); otherwise to each match, yielding the array of the results.
-fn apply_to_matches(name: &str, segments: &[Segment], matches: Vec<Value>) -> Value {
-    if segments.first() == Some(&Segment::Scan) {
-        let result = if matches!(name, "length" | "size") {
-            let count: usize = matches
-                .iter()
-                .map(|m| match m {
-                    Value::Array(a) => a.len(),
-                    Value::Object(o) => o.len(),
-                    _ => 0,
-                })
-                .sum();
-            Ok(Value::from(count))
-        } else {
-            apply_function(name, Value::Array(matches))
-        };
-        return result.unwrap_or(Value::Null);
-    }
-    Value::Array(
-        matches
-            .into_iter()
-            .filter_map(|m| apply_function(name, m).ok())
-            .collect(),
-    )
+    Ok(Value::Array(
+        walker.out.into_iter().map(Cow::into_owned).collect(),
+    ))
 }
 
 /// Evaluates a path inside a filter (`@...` on `base`, `$...` on `root`): `None` when a
-/// definite path matches nothing.
+/// definite path matches nothing, or a function cannot apply (Jayway's "undefined").
 pub(crate) fn evaluate_relative(parsed: &Parsed, base: &Value, root: &Value) -> Option<Value> {
-    let (segments, function) = split_function(&parsed.segments);
+    let (segments, function) = match parsed.segments.split_last() {
+        Some((Segment::Function(name, args), rest)) => (rest, Some((name.as_str(), args))),
+        _ => (&parsed.segments[..], None),
+    };
     let definite = parsed.is_definite();
     let mut walker = Walker {
         root,
@@ -89,17 +72,19 @@ pub(crate) fn evaluate_relative(parsed: &Parsed, base: &Value, root: &Value) -> 
     } else {
         Value::Array(walker.out.into_iter().map(Cow::into_owned).collect())
     };
-    match function {
-        Some(name) => apply_function(name, result).ok(),
-        None => Some(result),
+    let Some((name, args)) = function else {
+        return Some(result);
+    };
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        values.push(match arg {
+            FunctionArg::Value(v) => v.clone(),
+            FunctionArg::Path(p, relative) => {
+                evaluate_relative(p, if *relative { base } else { root }, root)?
+            }
+        });
     }
-}
-
-fn split_function(segments: &[Segment]) -> (&[Segment], Option<&str>) {
-    match segments.split_last() {
-        Some((Segment::Function(name), rest)) => (rest, Some(name.as_str())),
-        _ => (segments, None),
-    }
+    apply_function(name, result, &values).ok()
 }
 
 struct Walker<'v, 's> {
@@ -112,14 +97,37 @@ struct Walker<'v, 's> {
     visited: u64,
 }
 
+/// One step still to take: a node, the index of the segment to apply to it, and its path.
+type Pending<'v> = (&'v Value, usize, String);
+
 impl<'v> Walker<'v, '_> {
+    /// Applies the segments from `i` on to `node`, depth first in document order (Jayway's
+    /// order). The walk keeps its own stack rather than recursing once per segment, so that
+    /// a long path cannot exhaust the thread's stack.
     fn walk(&mut self, node: &'v Value, i: usize, path: String) -> Result<(), String> {
-        self.visited += 1;
-        if self.visited > MAX_PATH_NODES {
-            return Err(format!(
-                "The path visits more than {MAX_PATH_NODES} nodes, the evaluation budget of one path; narrow it (a deep scan `..` after another multiplies the nodes visited)"
-            ));
+        let mut stack: Vec<Pending<'v>> = vec![(node, i, path)];
+        let mut next: Vec<Pending<'v>> = Vec::new();
+        while let Some((node, i, path)) = stack.pop() {
+            self.visited += 1;
+            if self.visited > MAX_PATH_NODES {
+                return Err(format!(
+                    "The path visits more than {MAX_PATH_NODES} nodes, the evaluation budget of one path; narrow it (a deep scan `..` after another multiplies the nodes visited)"
+                ));
+            }
+            self.step(node, i, path, &mut next)?;
+            stack.extend(next.drain(..).rev());
         }
+        Ok(())
+    }
+
+    /// Applies segment `i` to `node`: the nodes it leads to go to `next`, in order.
+    fn step(
+        &mut self,
+        node: &'v Value,
+        i: usize,
+        path: String,
+        next: &mut Vec<Pending<'v>>,
+    ) -> Result<(), String> {
         let Some(segment) = self.segments.get(i) else {
             self.out.push(Cow::Borrowed(node));
             return Ok(());
@@ -149,7 +157,10 @@ impl<'v> Walker<'v, '_> {
                 let name = &names[0];
                 let next_path = format!("{path}['{name}']");
                 match map.get(name) {
-                    Some(child) => self.walk(child, i + 1, next_path),
+                    Some(child) => {
+                        next.push((child, i + 1, next_path));
+                        Ok(())
+                    }
                     None if leaf || !self.strict => Ok(()),
                     None => Err(format!("Missing property in path {next_path}")),
                 }
@@ -158,7 +169,7 @@ impl<'v> Walker<'v, '_> {
                 if let Value::Object(map) = node {
                     for name in names {
                         if let Some(child) = map.get(name) {
-                            self.walk(child, i + 1, format!("{path}['{name}']"))?;
+                            next.push((child, i + 1, format!("{path}['{name}']")));
                         }
                     }
                 }
@@ -185,11 +196,11 @@ impl<'v> Walker<'v, '_> {
                 for &index in indexes {
                     let effective = if index < 0 { len + index } else { index };
                     if (0..len).contains(&effective) {
-                        self.walk(
+                        next.push((
                             &items[effective as usize],
                             i + 1,
                             format!("{path}[{effective}]"),
-                        )?;
+                        ));
                     }
                 }
                 Ok(())
@@ -198,22 +209,22 @@ impl<'v> Walker<'v, '_> {
                 match node {
                     Value::Object(map) => {
                         for (name, child) in map {
-                            self.walk(child, i + 1, format!("{path}['{name}']"))?;
+                            next.push((child, i + 1, format!("{path}['{name}']")));
                         }
                     }
                     Value::Array(items) => {
                         for (n, child) in items.iter().enumerate() {
-                            self.walk(child, i + 1, format!("{path}[{n}]"))?;
+                            next.push((child, i + 1, format!("{path}[{n}]")));
                         }
                     }
                     _ => {}
                 }
                 Ok(())
             }
-            Segment::Slice(start, end, step) => {
+            Segment::Slice(start, end, _step) => {
                 if let Value::Array(items) = node {
-                    for n in slice_indexes(items.len(), *start, *end, *step) {
-                        self.walk(&items[n], i + 1, format!("{path}[{n}]"))?;
+                    for n in slice_indexes(items.len(), *start, *end) {
+                        next.push((&items[n], i + 1, format!("{path}[{n}]")));
                     }
                 }
                 Ok(())
@@ -222,13 +233,16 @@ impl<'v> Walker<'v, '_> {
                 match node {
                     Value::Array(items) => {
                         for (n, child) in items.iter().enumerate() {
-                            if matches(expr, child, self.root) {
-                                self.walk(child, i + 1, format!("{path}[{n}]"))?;
+                            // AWS: "The @ operator, matching the current node being
+                            // processed in a filter, does not match scalar values. It only
+                            // matches objects." (developer guide, "Reference Paths").
+                            if child.is_object() && matches(expr, child, self.root) {
+                                next.push((child, i + 1, format!("{path}[{n}]")));
                             }
                         }
                     }
                     Value::Object(_) if matches(expr, node, self.root) => {
-                        self.walk(node, i + 1, path)?;
+                        next.push((node, i + 1, path));
                     }
                     _ => {}
                 }
@@ -238,12 +252,23 @@ impl<'v> Walker<'v, '_> {
                 let mut nodes = Vec::new();
                 collect_subtree(node, path, &mut nodes);
                 self.visited += nodes.len() as u64;
+                if let Some(Segment::Filter(expr)) = self.segments.get(i + 1) {
+                    // Jayway's ScanPathToken tests a filter on every object of the subtree
+                    // (the start included), each once: an object in an array is not also
+                    // tested as an element of that array.
+                    for (child, child_path) in nodes {
+                        if child.is_object() && matches(expr, child, self.root) {
+                            next.push((child, i + 2, child_path));
+                        }
+                    }
+                    return Ok(());
+                }
                 for (child, child_path) in nodes {
-                    self.walk(child, i + 1, child_path)?;
+                    next.push((child, i + 1, child_path));
                 }
                 Ok(())
             }
-            Segment::Function(_) => {
+            Segment::Function(..) => {
                 // Functions are split off before walking; a function elsewhere is a syntax
                 // error.
                 Ok(())
@@ -286,36 +311,43 @@ fn collect_subtree<'v>(node: &'v Value, path: String, out: &mut Vec<(&'v Value, 
     }
 }
 
-/// Python-style slice indexes (negative bounds count from the end; out-of-range bounds are
-/// clamped).
-fn slice_indexes(
-    len: usize,
-    start: Option<i64>,
-    end: Option<i64>,
-    step: Option<i64>,
-) -> Vec<usize> {
+/// The indexes Jayway 2.x's `ArraySliceToken` visits. Only the first two parts count (a step
+/// is read and ignored, as `ArraySliceOperation.parse` reads two tokens):
+/// - `[from:]`: a negative `from` counts from the end; `from..len`.
+/// - `[:to]`: a negative `to` counts from the end; `0..min(to, len)`.
+/// - `[from:to]`: neither is adjusted first; `from..min(to, len)` when `from < to`, and each
+///   negative index in that range then counts from the end (`[-2:-1]` is the one before
+///   last, `[1:-1]` is empty).
+///
+/// Indexes that still fall outside the array are skipped.
+fn slice_indexes(len: usize, start: Option<i64>, end: Option<i64>) -> Vec<usize> {
     let len = len as i64;
-    let step = step.unwrap_or(1);
-    let norm = |v: i64| if v < 0 { v + len } else { v };
-    let mut out = Vec::new();
-    if step > 0 {
-        let s = start.map(norm).unwrap_or(0).clamp(0, len);
-        let e = end.map(norm).unwrap_or(len).clamp(0, len);
-        let mut k = s;
-        while k < e {
-            out.push(k as usize);
-            k += step;
+    let range: Vec<i64> = match (start, end) {
+        (Some(from), None) => {
+            let from = if from < 0 { len + from } else { from }.max(0);
+            (from..len).collect()
         }
-    } else if step < 0 {
-        let s = start.map(norm).unwrap_or(len - 1).clamp(-1, len - 1);
-        let e = end.map(norm).unwrap_or(-1).clamp(-1, len - 1);
-        let mut k = s;
-        while k > e {
-            out.push(k as usize);
-            k += step;
+        (None, Some(to)) => {
+            let to = if to < 0 { len + to } else { to }.min(len);
+            (0..to).collect()
         }
-    }
-    out
+        (Some(from), Some(to)) => {
+            let to = to.min(len);
+            if from >= to {
+                Vec::new()
+            } else {
+                (from..to)
+                    .map(|k| if k < 0 { len + k } else { k })
+                    .collect()
+            }
+        }
+        (None, None) => Vec::new(),
+    };
+    range
+        .into_iter()
+        .filter(|k| (0..len).contains(k))
+        .map(|k| k as usize)
+        .collect()
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
@@ -332,8 +364,12 @@ fn float(v: f64) -> Result<Value, String> {
         .ok_or_else(|| "Function result is not a finite number".to_owned())
 }
 
-fn apply_function(name: &str, value: Value) -> Result<Value, String> {
-    let aggregate = |values: Vec<f64>| {
+/// Jayway's path functions on `value` (the result of the path before them), with their
+/// arguments' values.
+fn apply_function(name: &str, value: Value, args: &[Value]) -> Result<Value, String> {
+    // Jayway's AbstractAggregation: the numbers of an array, then numeric arguments.
+    let aggregate = |mut values: Vec<f64>| {
+        values.extend(args.iter().filter_map(Value::as_f64));
         if values.is_empty() {
             Err("Aggregation function attempted to calculate value using empty array".to_owned())
         } else {
@@ -380,6 +416,33 @@ fn apply_function(name: &str, value: Value) -> Result<Value, String> {
                     .ok_or_else(|| format!("Function {name}() applied to an empty array"))
             }
             _ => Err(format!("Function {name}() can only be applied to an array")),
+        },
+        // Concatenate: the string elements of an array, then each argument.
+        "concat" => {
+            let mut out = String::new();
+            if let Value::Array(items) = &value {
+                for item in items {
+                    if let Value::String(s) = item {
+                        out.push_str(s);
+                    }
+                }
+            }
+            for arg in args {
+                match arg {
+                    Value::String(s) => out.push_str(s),
+                    Value::Null => {}
+                    other => out.push_str(&other.to_string()),
+                }
+            }
+            Ok(Value::String(out))
+        }
+        // Append: each argument added to an array; anything else is left as it is.
+        "append" => match value {
+            Value::Array(mut items) => {
+                items.extend(args.iter().cloned());
+                Ok(Value::Array(items))
+            }
+            other => Ok(other),
         },
         other => Err(format!("unknown function {other}()")),
     }

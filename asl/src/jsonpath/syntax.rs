@@ -25,14 +25,25 @@ pub(crate) enum Segment {
     Indexes(Vec<i64>),
     /// `.*` or `[*]`.
     Wildcard,
-    /// `[start:end:step]`.
+    /// `[start:end]` or `[start:end:step]` (Jayway ignores the step; it is kept for
+    /// display only).
     Slice(Option<i64>, Option<i64>, Option<i64>),
     /// `[?(...)]`.
     Filter(Box<Expr>),
     /// `..`: the next segment applies to every node of the subtree.
     Scan,
-    /// `.name()`: a function applied to the result so far (last segment only).
-    Function(String),
+    /// `.name()` or `.name(arg, ...)`: a function applied to the result so far (last
+    /// segment only).
+    Function(String, Vec<FunctionArg>),
+}
+
+/// An argument of a path function (Jayway's `Parameter`): JSON text or a path.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FunctionArg {
+    /// A literal (`1`, `"text"`, `[1, 2]`, `{"a": 1}`).
+    Value(Value),
+    /// A path on the document (`$...`) or the current node (`@...`).
+    Path(Parsed, bool),
 }
 
 /// A parsed path.
@@ -52,21 +63,69 @@ impl Parsed {
         self.segments.iter().enumerate().all(|(i, s)| match s {
             Segment::Names(names) => names.len() == 1 || i + 1 == n,
             Segment::Indexes(indexes) => indexes.len() == 1,
-            Segment::Function(_) => true,
+            Segment::Function(..) => true,
             _ => false,
         })
     }
 }
 
-const FUNCTIONS: &[&str] = &[
-    "length", "size", "min", "max", "avg", "stddev", "sum", "keys", "first", "last",
+/// Jayway 2.x's path functions (PathFunctionFactory), `index` and `distinct` excepted: they
+/// came with Jayway 2.9 and nothing shows that Step Functions has them.
+pub(crate) const FUNCTIONS: &[&str] = &[
+    "length", "size", "min", "max", "avg", "stddev", "sum", "keys", "first", "last", "concat",
+    "append",
 ];
+
+/// Parses a function's arguments after its `(`, up to and including the `)`. As Jayway's
+/// `parseFunctionParameters`, an argument is JSON (a number, a double-quoted string, an
+/// array or an object) or a path (`$...` or `@...`); single-quoted strings are accepted
+/// too.
+fn parse_function_args(cur: &mut Cursor<'_>) -> Result<Vec<FunctionArg>, PathError> {
+    let mut args = Vec::new();
+    cur.skip_ws();
+    if cur.eat(')') {
+        return Ok(args);
+    }
+    loop {
+        cur.skip_ws();
+        let arg = match cur.peek() {
+            Some('@') => FunctionArg::Path(parse_path(cur, true)?, true),
+            Some('$') => FunctionArg::Path(parse_path(cur, true)?, false),
+            _ => match parse_literal(cur)? {
+                Operand::Value(v) => FunctionArg::Value(v),
+                _ => return Err(cur.error("expected a function argument")),
+            },
+        };
+        args.push(arg);
+        cur.skip_ws();
+        if cur.eat(',') {
+            continue;
+        }
+        if cur.eat(')') {
+            return Ok(args);
+        }
+        return Err(cur.error("expected ',' or ')' in the function's arguments"));
+    }
+}
 
 pub(crate) struct Cursor<'a> {
     pub text: &'a str,
     pub chars: Vec<char>,
     pub pos: usize,
+    /// Current nesting of filters, parentheses and `!` (see [`MAX_NESTING`]).
+    pub depth: usize,
 }
+
+/// The deepest nesting of filters (`[?(`), parentheses and `!` a path may have. Parsing is
+/// recursive; the bound keeps a hostile path such as `$[?(((((...` from exhausting the
+/// stack. Real paths nest two or three levels.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// The most steps (`.name`, `[0]`, `[*]`, `..`, filters, ...) one path may have. Evaluating
+/// and setting recurse once per step, and a `ResultPath` of many names builds an object as
+/// deep; the bound keeps a hostile path from exhausting the stack. Real paths have a few
+/// dozen steps at most.
+pub(crate) const MAX_SEGMENTS: usize = 512;
 
 impl<'a> Cursor<'a> {
     pub fn new(text: &'a str) -> Self {
@@ -74,7 +133,24 @@ impl<'a> Cursor<'a> {
             text,
             chars: text.chars().collect(),
             pos: 0,
+            depth: 0,
         }
+    }
+
+    /// Enters one level of nesting, failing past [`MAX_NESTING`]; pair with [`Self::leave`].
+    pub fn enter(&mut self) -> Result<(), PathError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.error(format!(
+                "the path nests filters, parentheses or '!' more than {MAX_NESTING} deep"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Leaves one level of nesting.
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     pub fn peek(&self) -> Option<char> {
@@ -175,6 +251,11 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                     if cur.peek() == Some('[') {
                         continue;
                     }
+                } else if cur.peek() == Some('[') {
+                    // Jayway reads a token after every '.', and a '[' token is a bracket:
+                    // `$.[0]`, `$.a.['b']` and `$.[?(...)]` are `$[0]`, `$.a['b']` and
+                    // `$[?(...)]` (PathCompiler.readDotToken -> readNextToken).
+                    continue;
                 }
                 if cur.eat('*') {
                     segments.push(Segment::Wildcard);
@@ -195,14 +276,17 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                     return Err(cur.error("expected a property name after '.'"));
                 }
                 if cur.eat('(') {
-                    cur.skip_ws();
-                    if !cur.eat(')') {
-                        return Err(cur.error(format!("function {name}() takes no arguments")));
-                    }
                     if !FUNCTIONS.contains(&name.as_str()) {
-                        return Err(cur.error(format!("unknown function {name}()")));
+                        return Err(cur.error(format!(
+                            "unknown function {name}(); Jayway, the JSONPath library of Step \
+                             Functions, has {}",
+                            FUNCTIONS.join("(), ") + "()"
+                        )));
                     }
-                    segments.push(Segment::Function(name));
+                    cur.enter()?;
+                    let args = parse_function_args(cur)?;
+                    cur.leave();
+                    segments.push(Segment::Function(name, args));
                     if !cur.at_end() && !in_filter {
                         return Err(cur.error("a function must be the last part of a path"));
                     }
@@ -221,6 +305,11 @@ pub(crate) fn parse_path(cur: &mut Cursor<'_>, in_filter: bool) -> Result<Parsed
                 return Err(cur.error(format!("unexpected character '{c}'")));
             }
         }
+    }
+    if segments.len() > MAX_SEGMENTS {
+        return Err(cur.error(format!(
+            "the path has more than {MAX_SEGMENTS} steps (names, indexes, wildcards, filters)"
+        )));
     }
     if segments.last() == Some(&Segment::Scan) {
         return Err(cur.error("a path cannot end with '..'"));
@@ -248,7 +337,9 @@ fn parse_bracket(cur: &mut Cursor<'_>) -> Result<Segment, PathError> {
             if !cur.eat('(') {
                 return Err(cur.error("expected '(' after '[?'"));
             }
+            cur.enter()?;
             let expr = parse_filter(cur)?;
+            cur.leave();
             cur.skip_ws();
             if !cur.eat(')') {
                 return Err(cur.error("expected ')' to close the filter"));
@@ -340,8 +431,14 @@ fn parse_indexes(cur: &mut Cursor<'_>) -> Result<Segment, PathError> {
             step = read_int(cur)?;
         }
         expect_close(cur)?;
-        if step == Some(0) {
-            return Err(cur.error("slice step cannot be zero"));
+        if first.is_none() && end.is_none() {
+            // Jayway: "Failed to parse SliceOperation" (ArraySliceOperation.parse needs a
+            // start or an end; a step alone is not enough).
+            return Err(cur.error(
+                "a slice needs a start or an end index, as in [1:] or [:2]; Jayway, the \
+                 JSONPath library of Step Functions, refuses [:] and [::n] \
+                 (ArraySliceOperation: \"Failed to parse SliceOperation\")",
+            ));
         }
         return Ok(Segment::Slice(first, end, step));
     }
@@ -388,7 +485,7 @@ pub(crate) fn render_segment(out: &mut String, segment: &Segment) {
         }
         Segment::Filter(_) => out.push_str("[?]"),
         Segment::Scan => out.push_str(".."),
-        Segment::Function(name) => out.push_str(&format!(".{name}()")),
+        Segment::Function(name, _) => out.push_str(&format!(".{name}()")),
     }
 }
 
@@ -439,7 +536,13 @@ pub(crate) fn parse_literal(cur: &mut Cursor<'_>) -> Result<Operand, PathError> 
                 }
             }
         }
-        Some(c) if c == '-' || c.is_ascii_digit() => {
+        // Jayway reads a number from its characters (digits, '-', '.', 'e', 'E'), so `.5`
+        // is one too.
+        Some(c)
+            if c == '-'
+                || c.is_ascii_digit()
+                || (c == '.' && cur.peek_at(1).is_some_and(|d| d.is_ascii_digit())) =>
+        {
             let start = cur.pos;
             cur.pos += 1;
             while cur

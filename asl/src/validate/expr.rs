@@ -116,8 +116,9 @@ pub(crate) fn check_path_str(ctx: &mut Ctx, s: &str, ptr: &str, field: &str, kin
             Rule::InvalidReferencePath,
             format!(
                 "{field} must be a reference path into the input: `$` or `$` followed by \
-                 .names and [index]es only (no `$$`, variables, wildcards, filters or slices), \
-                 not {s:?}."
+                 .names and [index]es only (no `$$`, variables, wildcards, filters, slices or \
+                 functions; `$.a.[0]` is `$.a[0]`), not {s:?}. The AWS developer guide: \
+                 ResultPath takes a reference path, which identifies a single node."
             ),
         ),
         PathKind::Reference if !parsed.is_definite() => ctx.push(

@@ -681,3 +681,81 @@ fn a_legacy_iterator_processor_config_is_checked_as_an_item_processor_one() {
     );
     assert!(msg.contains("must be an object"), "{msg}");
 }
+
+#[test]
+fn jayway_paths_in_every_place_paths_appear() {
+    // A dot before a bracket (`$.[0]`, `$.a.['b']`, `$.[?(...)]`) is Jayway's `$[0]`, and
+    // an unquoted word on the right of a filter comparison is accepted, wherever a path
+    // goes: payload templates, intrinsic arguments, InputPath/OutputPath, ItemsPath,
+    // Choice Variable, ResultSelector, ResultPath (a reference path: names and indexes).
+    let def = json!({
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Pass",
+                "InputPath": "$.[?(@.OU > 0)]",
+                "Parameters": {
+                    "first.$": "$.[0]",
+                    "state.$": "$.Snapshots.[0].State",
+                    "pairs.$": "$.[*].['bucket', 'key']",
+                    "receipt.$": "$.docs[?(@.Name==Receipt)]",
+                    "body.$": "States.StringToJson($.[0].body)",
+                    "deep.$": "$..[?(@.id =~ /a.*/i && @.tags size 2)]",
+                    "slice.$": "$.items[-2:]",
+                    "ctx.$": "$$.Execution.Input.[0]"
+                },
+                "ResultPath": "$.out.[0]",
+                "OutputPath": "$.[1:]",
+                "Next": "C"
+            },
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.flags.[0]", "BooleanEquals": true, "Next": "M"}],
+                "Default": "M"
+            },
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.groups.[0].items",
+                "ResultSelector": {"x.$": "$.[0].['x']"},
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+                "End": true
+            }
+        }
+    });
+    assert_eq!(validate_definition(&def), vec![]);
+
+    let pass =
+        |field: &str, path: &str| pass_machine(json!({"Type": "Pass", field: path, "End": true}));
+    // ResultPath: only names and single indexes, with or without the dot.
+    for ok in ["$.a.[0]", "$.[0].b", "$['a'].[1]"] {
+        assert_eq!(validate_definition(&pass("ResultPath", ok)), vec![], "{ok}");
+    }
+    for bad in [
+        "$.a.[*]",
+        "$.a.[?(@.b)]",
+        "$.a.[0:1]",
+        "$.a.['b','c']",
+        "$.a.length()",
+    ] {
+        let msg = only(
+            &pass("ResultPath", bad),
+            "invalid-reference-path",
+            "/States/S/ResultPath",
+        );
+        assert!(msg.contains("reference path"), "{msg}");
+    }
+    // What Jayway itself refuses is refused, saying so.
+    for (bad, says) in [
+        ("$.a[::2]", "ArraySliceOperation"),
+        ("$.a[:]", "ArraySliceOperation"),
+        ("$.a[?(true)]", "invalid_filters_does_not_compile"),
+        ("$.a.nope()", "has length()"),
+    ] {
+        let msg = only(
+            &pass("InputPath", bad),
+            "invalid-path",
+            "/States/S/InputPath",
+        );
+        assert!(msg.contains(says) && msg.contains("Jayway"), "{bad}: {msg}");
+    }
+}
