@@ -32,8 +32,12 @@ pub const FUNCTION_RESULT_CODE: &str = "SFN_FUNCTION_RESULT";
 
 /// A JSONata error: `code` is JSONata's error code (`S0201`, `T2001`, ...) when there is
 /// one, `message` a readable text, `position` the character offset in the expression.
+///
+/// Its `Display` text always starts with the code (`T2001: The left side ...`), as the
+/// reference implementation's errors are reported (the engine puts this text in the cause
+/// of `States.QueryEvaluationError`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{}{message}", code_prefix(.code))]
 pub struct JsonataError {
     /// JSONata error code, e.g. `T2001`.
     pub code: Option<String>,
@@ -41,6 +45,12 @@ pub struct JsonataError {
     pub message: String,
     /// Character offset in the expression.
     pub position: Option<usize>,
+}
+
+fn code_prefix(code: &Option<String>) -> String {
+    code.as_deref()
+        .map(|c| format!("{c}: "))
+        .unwrap_or_default()
 }
 
 /// Checks the syntax of `expression`.

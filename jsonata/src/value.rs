@@ -52,6 +52,14 @@ pub(crate) enum Func {
         body: Arc<Expr>,
         env: Env,
         input: Option<Val>,
+        signature: Option<Arc<crate::functions::Signature>>,
+    },
+    /// A transform `| pattern | update [, delete] |`: a function of one object.
+    Transform {
+        pattern: Rc<Expr>,
+        update: Rc<Expr>,
+        delete: Option<Rc<Expr>>,
+        env: Env,
     },
     /// A built-in library function, by name.
     Builtin(&'static str),
@@ -310,6 +318,18 @@ fn newline(indent: bool, level: usize, out: &mut String) {
     if indent {
         out.push('\n');
         out.push_str(&"  ".repeat(level));
+    }
+}
+
+/// A deep copy with fresh allocations for every object and array (`$clone`; the transform
+/// operator finds the objects to change in its copy by identity).
+pub(crate) fn deep_clone(v: &Val) -> Val {
+    match v {
+        Val::Arr(a, f) => Val::Arr(Rc::new(a.iter().map(deep_clone).collect()), *f),
+        Val::Obj(o) => Val::Obj(Rc::new(
+            o.iter().map(|(k, v)| (k.clone(), deep_clone(v))).collect(),
+        )),
+        v => v.clone(),
     }
 }
 

@@ -51,6 +51,7 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
         "not" => a.get(0).map(|v| Val::Bool(!truthy(Some(v)))),
         "exists" => Some(Val::Bool(a.get(0).is_some())),
         "type" => a.get(0).map(|v| Val::str(v.type_name())),
+        "clone" => a.get(0).map(crate::value::deep_clone),
         "count" => Some(Val::Num(a.arr(0).map(|v| v.len()).unwrap_or(0) as f64)),
         "append" => crate::value::append(a.get(0).cloned(), a.get(1).cloned()),
         "reverse" => a.arr(0).map(|mut v| {
