@@ -563,7 +563,13 @@ impl Evaluator {
     /// Applies a predicate `[...]` to a value: index or filter.
     fn filter(&self, pred: &Expr, input: Option<Val>, env: &Env) -> Res<Val> {
         let items: Vec<Val> = match input {
-            None => return Ok(Val::seq(Vec::new())),
+            None => {
+                // jsonata-js evaluates the predicate once with no context (its errors show).
+                if !matches!(pred.kind, Kind::Num(_)) {
+                    self.eval(pred, None, env)?;
+                }
+                return Ok(Val::seq(Vec::new()));
+            }
             Some(Val::Arr(a, _)) => a.as_ref().clone(),
             Some(v) => vec![v],
         };
@@ -906,7 +912,6 @@ impl Evaluator {
                     return Ok(None);
                 }
                 let size = b - a + 1;
-                self.spend(size.max(0) as u64, e.pos)?;
                 if size > 10_000_000 {
                     return Err(err(
                         "D2014",
@@ -916,6 +921,7 @@ impl Evaluator {
                         ),
                     ));
                 }
+                self.spend(size.max(0) as u64, e.pos)?;
                 Ok(Some(Val::seq(
                     (a..=b).map(|n| Val::Num(n as f64)).collect(),
                 )))

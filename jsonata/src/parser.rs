@@ -85,7 +85,6 @@ fn lbp(t: &Tok) -> u8 {
             "+" | "-" | "&" => 50,
             "*" | "/" | "%" => 60,
             "=" | "<" | ">" | "^" | "!=" | "<=" | ">=" | "~>" | "in" | "?:" | "??" => 40,
-            ".." => 20,
             ":=" => 10,
             "and" => 30,
             "or" => 25,
@@ -223,7 +222,20 @@ impl Parser {
                     let mut items = Vec::new();
                     if !self.is_op("]") {
                         loop {
-                            items.push(self.expression(0)?);
+                            let item = self.expression(0)?;
+                            // `..` is a range only between the items of an array constructor
+                            // (as in jsonata-js, where `(1..3)` is a syntax error).
+                            let item = if self.is_op("..") {
+                                let t = self.next();
+                                let rhs = self.expression(0)?;
+                                Expr::new(
+                                    Kind::Binary(BinOp::Range, Box::new(item), Box::new(rhs)),
+                                    t.pos,
+                                )
+                            } else {
+                                item
+                            };
+                            items.push(item);
                             if !self.is_op(",") {
                                 break;
                             }
@@ -293,7 +305,6 @@ impl Parser {
             "or" => bin(BinOp::Or, self, bp),
             "in" => bin(BinOp::In, self, bp),
             "&" => bin(BinOp::Concat, self, bp),
-            ".." => bin(BinOp::Range, self, bp),
             "??" => bin(BinOp::Coalesce, self, bp),
             "?:" => bin(BinOp::Default, self, bp),
             "." => {

@@ -175,7 +175,7 @@ impl Val {
             Val::Null | Val::Func(_) => Value::Null,
             Val::Bool(b) => Value::Bool(*b),
             Val::Num(n) => num_to_json(*n)?,
-            Val::Str(s) => Value::String(s.to_string()),
+            Val::Str(s) => Value::String(json_string(s)),
             Val::Arr(a, _) => Value::Array(a.iter().map(Val::to_json).collect::<Res<_>>()?),
             Val::Obj(o) => {
                 let mut m = serde_json::Map::new();
@@ -187,6 +187,35 @@ impl Val {
                 Value::Object(m)
             }
         })
+    }
+}
+
+/// Where a lone UTF-16 surrogate (`"\uD800"` in an expression, which a Rust string cannot
+/// hold) is kept: the last 2,048 code points of plane 16 (private use), one per surrogate,
+/// so that `$encodeUrl` can refuse it (D3140) as jsonata-js does. In JSON output it is
+/// U+FFFD.
+const LONE_SURROGATE_BASE: u32 = 0x10_F800;
+
+/// The character for a UTF-16 code unit or code point from a `\u` escape.
+pub(crate) fn char_of_unit(unit: u32) -> char {
+    if (0xD800..0xE000).contains(&unit) {
+        return char::from_u32(LONE_SURROGATE_BASE + (unit - 0xD800)).unwrap_or('\u{FFFD}');
+    }
+    char::from_u32(unit).unwrap_or('\u{FFFD}')
+}
+
+/// Whether `c` stands for a lone surrogate (see [`char_of_unit`]).
+pub(crate) fn is_lone_surrogate(c: char) -> bool {
+    c as u32 >= LONE_SURROGATE_BASE
+}
+
+fn json_string(s: &str) -> String {
+    if s.chars().any(is_lone_surrogate) {
+        s.chars()
+            .map(|c| if is_lone_surrogate(c) { '\u{FFFD}' } else { c })
+            .collect()
+    } else {
+        s.to_string()
     }
 }
 

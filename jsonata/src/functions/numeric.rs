@@ -34,8 +34,8 @@ fn parse_number(s: &str) -> Option<f64> {
     while i < b.len() && b[i].is_ascii_digit() {
         i += 1;
     }
-    let int_len = i - int_start;
-    if int_len == 0 || (int_len > 1 && b[int_start] == b'0') {
+    // jsonata-js: /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/, so leading zeros are fine
+    if i == int_start {
         return None;
     }
     if i < b.len() && b[i] == b'.' {

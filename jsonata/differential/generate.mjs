@@ -1,0 +1,49 @@
+// Generated cases for compare.mjs: random expressions from a small grammar (paths,
+// predicates, operators, constructors, function calls, bindings), with a fixed seed so that
+// every run generates the same set. Many are errors on both sides; the codes must agree.
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const names = ["a", "b", "c", "items", "price", "name", "tags", "qty"];
+const funcs1 = ["$count", "$sum", "$string", "$length", "$uppercase", "$number", "$boolean", "$not",
+  "$exists", "$keys", "$distinct", "$reverse", "$type", "$floor", "$abs", "$max", "$min", "$average", "$trim"];
+const funcs2 = ["$join", "$substring", "$split", "$contains", "$round", "$power", "$append", "$lookup",
+  "$formatBase", "$substringBefore", "$substringAfter", "$pad"];
+
+export function generated(documents) {
+  const rand = rng(906);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const literal = () => pick(['1', '2.5', '-3', '0', '"x"', '"hello"', '""', 'true', 'false', 'null', '[]', '[1,2]', '{}']);
+  const expr = (d) => {
+    if (d <= 0) return pick([literal, () => pick(names), () => "$", () => "$v"])();
+    switch (Math.floor(rand() * 12)) {
+      case 0: return `${expr(d - 1)}.${pick(names)}`;
+      case 1: return `${expr(d - 1)}[${expr(d - 1)}]`;
+      case 2: return `(${expr(d - 1)} ${pick(["+", "-", "*", "/", "%", "=", "!=", "<", ">=", "and", "or", "&", "in"])} ${expr(d - 1)})`;
+      case 3: return `[${expr(d - 1)}, ${expr(d - 1)}]`;
+      case 4: return `{"k": ${expr(d - 1)}}`;
+      case 5: return `${pick(funcs1)}(${expr(d - 1)})`;
+      case 6: return `${pick(funcs2)}(${expr(d - 1)}, ${expr(d - 1)})`;
+      case 7: return `($v := ${expr(d - 1)}; ${expr(d - 1)})`;
+      case 8: return `(${expr(d - 1)} ? ${expr(d - 1)} : ${expr(d - 1)})`;
+      case 9: return `${pick(names)}[]`;
+      case 10: return `$map(${expr(d - 1)}, function($x){ ${expr(d - 1)} })`;
+      default: return `${expr(d - 1)}.${pick(names)}^(${pick(["", ">"])}${pick(names)})`;
+    }
+  };
+  const docs = Object.keys(documents);
+  const cases = [];
+  for (let i = 0; i < 300; i++) {
+    cases.push({ expr: expr(1 + Math.floor(rand() * 3)), doc: documents[pick(docs)] });
+  }
+  return [{ name: "generated", cases }];
+}
