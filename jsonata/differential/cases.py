@@ -131,3 +131,79 @@ g("regex-matchers", "none", [
  "$replace('abc', /b/, function($m){ 5 })",
 ])
 json.dump({"documents": docs, "groups": G}, open("cases.json", "w"), indent=1)
+
+# --- functions (appended): integer, date/time and number pictures -----------------------
+G2 = []
+def g2(name, doc, exprs):
+    G2.append({"name": name, "cases": [{"expr": e, "doc": doc} for e in exprs]})
+
+g2("formatInteger-parseInteger", "none", [
+ "$formatInteger(2789, 'w')", "$formatInteger(2789, 'W')", "$formatInteger(2789, 'Ww')", "$formatInteger(12, 'w;o')",
+ "$formatInteger(101, 'Ww;o')", "$formatInteger(40, 'w;o')", "$formatInteger(1000000, 'w')", "$formatInteger(1234567890123, 'w')",
+ "$formatInteger(0, 'w')", "$formatInteger(-17, 'w')", "$formatInteger(1999, 'I')", "$formatInteger(1999, 'i')", "$formatInteger(3888, 'I')",
+ "$formatInteger(0, 'I')", "$formatInteger(1, 'a')", "$formatInteger(26, 'A')", "$formatInteger(27, 'a')", "$formatInteger(702, 'A')",
+ "$formatInteger(1234567, '#,##0')", "$formatInteger(1234567, '0,000')", "$formatInteger(7, '000')", "$formatInteger(1234, '#')",
+ "$formatInteger(1234567, '#,##,##0')", "$formatInteger(1234567, '# ### ###')", "$formatInteger(1234567, '000\u00a0000')",
+ "$formatInteger(12345678, '#,####')", "$formatInteger(21, '1;o')", "$formatInteger(112, '1;o')", "$formatInteger(3, '#0;o')",
+ "$formatInteger(22, '0;o')", "$formatInteger(123, '\u0661\u0662')", "$formatInteger(2024, '\u0967\u0966\u0966\u0966')",
+ "$formatInteger(12.7, '0')", "$formatInteger(-1234, '#,##0')", "$formatInteger(5, 'x')", "$formatInteger(5, '1\u0661')",
+ "$formatInteger(5)", "$formatInteger('5', '0')", "(12).$formatInteger('0')",
+ "$parseInteger('twelve thousand, four hundred and seventy-six', 'w')", "$parseInteger('12,345,678', '#,##0')",
+ "$parseInteger('MCMXCIX', 'I')", "$parseInteger('mmxxiv', 'i')", "$parseInteger('ab', 'a')", "$parseInteger('AAA', 'A')",
+ "$parseInteger('21st', '0;o')", "$parseInteger('one hundred and first', 'w;o')", "$parseInteger('007', '000')",
+ "$parseInteger('\u0661\u0662\u0663', '\u0660')", "$parseInteger('1 234 567', '# ### ###')", "$parseInteger('x', 'x')",
+ "$parseInteger('Two Thousand', 'Ww')", "$parseInteger('1,234', '0')",
+])
+g2("fromMillis-pictures", "none", [
+ "$fromMillis(1510067557121)", "$fromMillis(1510067557121, '[M01]/[D01]/[Y0001] [h#1]:[m01][P]')",
+ "$fromMillis(1510067557121, '[H01]:[m01]:[s01] [z]', '-0500')", "$fromMillis(1510067557121, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]', '+0530')",
+ "$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y]')", "$fromMillis(1521801216617, '[D1o] [MNn,3-3] [Y,2]')",
+ "$fromMillis(1521801216617, '[FNn,3-3] [D] [MN]')", "$fromMillis(1521801216617, '[Fn] [Dwo] [Mw] [Yw]')",
+ "$fromMillis(1521801216617, '[DW] of [MNn] [YI]')", "$fromMillis(1521801216617, '[W]')", "$fromMillis(1521801216617, '[w]')",
+ "$fromMillis(1521801216617, '[X]-W[W01]-[F1]')", "$fromMillis(1521801216617, '[x]')", "$fromMillis(1521801216617, '[E] [C]')",
+ "$fromMillis(1521801216617, '[d]')", "$fromMillis(1521801216617, '[d001]')", "$fromMillis(1521801216617, '[Y0001,2]')",
+ "$fromMillis(1521801216617, '[Y,4]')", "$fromMillis(1521801216617, '[M,2]/[D,2]')", "$fromMillis(1521801216617, '[H,2]:[m]:[s]')",
+ "$fromMillis(1521801216617, '[f]')", "$fromMillis(1521801216617, '[f01]')", "$fromMillis(1521801216617, '[f0001]')",
+ "$fromMillis(1521801216617, '[h]:[m01] [PN]')", "$fromMillis(1521801216617, '[Z]')", "$fromMillis(1521801216617, '[Z0000]', '-0800')",
+ "$fromMillis(1521801216617, '[Z01:01]', '+0100')", "$fromMillis(1521801216617, '[z]', '+0930')", "$fromMillis(1521801216617, '[Z01]', '-0330')",
+ "$fromMillis(1521801216617, '[Z0]', '+0000')", "$fromMillis(1521801216617, '[Z01:01t]')", "$fromMillis(1521801216617, '[[Year]]: [[[Y0001]]]')",
+ "$fromMillis(1521801216617, '[Y0001')", "$fromMillis(1521801216617, '[Q]')", "$fromMillis(1521801216617, '[YN]')",
+ "$fromMillis(1521801216617, '[Z00000]', '+0100')", "$fromMillis(1521801216617, '[D#1] [M#1]')", "$fromMillis(1521801216617, '[ Y0001 - M01 ]')",
+ "$fromMillis(0, '[W] [w] [X] [x]')", "$fromMillis(1609459200000, '[W] [X] [w] [x]')", "$fromMillis(1704067200000, '[W01] [X] [F]')",
+ "$fromMillis(1735603200000, '[W] [X] [w] [x]')", "$fromMillis(-86400000, '[Y]-[M]-[D] [FNn]')", "$fromMillis(951782400000, '[D] [MNn] [d]')",
+ "$fromMillis(1521801216617, '[Dwo] [MNn] [YWw]')", "$fromMillis(1521801216617, '[D1o]', '+1400')", "$now() = $now()",
+ "$fromMillis(1521801216617, '[mNn]')", "$fromMillis(1521801216617, '[D,3-5]')",
+])
+g2("toMillis", "none", [
+ "$toMillis('2017-11-07T15:07:54.972Z')", "$toMillis('2018-02-01')", "$toMillis('2018-02-01T09:42:13+01:00')",
+ "$toMillis('2018')", "$toMillis('2018-02')", "$toMillis('nope')", "$toMillis('2018-02-01 09:42')",
+ "$toMillis('2018-03-27', '[Y1]-[M01]-[D01]')", "$toMillis('27/03/2018', '[D01]/[M01]/[Y0001]')",
+ "$toMillis('2018-03-27T14:03:00.123Z', '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001]Z')",
+ "$toMillis('Tuesday, 27th March 2018', '[FNn], [D1o] [MNn] [Y]')", "$toMillis('27 Mar 2018', '[D] [MNn,3-3] [Y]')",
+ "$toMillis('2018-086', '[Y]-[d001]')", "$toMillis('13/03/2018 3:45pm', '[D]/[M]/[Y] [h]:[m][P]')",
+ "$toMillis('13/03/2018 12:45am', '[D]/[M]/[Y] [h]:[m][P]')", "$toMillis('2018-03-27 14:03 +0100', '[Y]-[M]-[D] [H]:[m] [Z]')",
+ "$toMillis('2018-03-27 14:03 -05:00', '[Y]-[M]-[D] [H]:[m] [Z01:01]')", "$toMillis('2018-03-27 14:03 GMT+02:00', '[Y]-[M]-[D] [H]:[m] [z]')",
+ "$toMillis('twenty-seventh of March, two thousand and eighteen', '[Dwo] of [MNn], [Yw]')", "$toMillis('MMXVIII', '[YI]')",
+ "$toMillis('Hello', 'Hello')", "$toMillis('2018-03', '[Y]-[M]')", "$toMillis('2018-03-27', '[Y]-[M]-[D] extra')",
+ "$toMillis('2018 27', '[Y] [D]')", "$toMillis('2018-W13-2', '[X]-W[W]-[F]')", "$toMillis('17-03-27', '[Y,2]-[M]-[D]')",
+ "$toMillis('5pm', '[h][P]')", "$toMillis('10:15', '[H]:[m]') > 0",
+])
+g2("formatNumber", "none", [
+ "$formatNumber(12345.6, '#,###.00')", "$formatNumber(1234.5678, '00.000')", "$formatNumber(0.14, '01%')",
+ "$formatNumber(0.4857, '###.###\u2030')", "$formatNumber(1234.5678, '00.000e0')", "$formatNumber(-6, '000')",
+ "$formatNumber(1234.5678, '#,##0.00;(#,##0.00)')", "$formatNumber(-1234.5678, '#,##0.00;(#,##0.00)')",
+ "$formatNumber(0.00012345, '0.00e00')", "$formatNumber(123456789, '#.###e0')", "$formatNumber(0.5, '#')", "$formatNumber(2.5, '0')",
+ "$formatNumber(1234567.891, '#,##,##0.00')", "$formatNumber(1234567.891, '# ###.##', {'grouping-separator': ' '})",
+ "$formatNumber(1234.5, '#.##0,00', {'decimal-separator': ',', 'grouping-separator': '.'})",
+ "$formatNumber(1234.5, '\u0660\u0660\u0660\u0660.\u0660', {'zero-digit': '\u0660'})", "$formatNumber(42, '\uff10\uff10\uff10', {'zero-digit': '\uff10'})",
+ "$formatNumber(0.25, '0%', {'percent': 'pc'})", "$formatNumber(3.14159, '0.00pi')", "$formatNumber(100, '$#,##0.00')",
+ "$formatNumber(1e21, '#')", "$formatNumber(0, '#.#')", "$formatNumber(-0.001, '0.0')",
+ "$formatNumber(12345, '#,###,###')", "$formatNumber(1234, '#,###.#,#')", "$formatNumber(9.995, '0.00')", "$formatNumber(1, '0;0;0')",
+ "$formatNumber(1, '0.0.0')", "$formatNumber(1, '0%%')", "$formatNumber(1, '0\u2030\u2030')", "$formatNumber(1, '0%\u2030')",
+ "$formatNumber(1, 'abc')", "$formatNumber(1, '0a0')", "$formatNumber(1, '#,.0')", "$formatNumber(1, '0,')", "$formatNumber(1, '0,,0')",
+ "$formatNumber(1, '0#')", "$formatNumber(1, '0.#0')", "$formatNumber(1, '0e0%')", "$formatNumber(1, '0e')", "$formatNumber(1, '0e#')",
+ "$formatNumber(1234.5678, '0.0e0')", "$formatNumber(0.000001234, '#,##0.0##e0')", "$formatNumber(5)", "$formatNumber('5', '0')",
+ "$formatNumber(12, '#0.0e00')", "$formatNumber(-12.5, '0.0')", "$formatNumber(1234.5, '#,##0.0', {'digit': '@'})",
+])
+G.extend(G2)
+json.dump({"documents": docs, "groups": G}, open("cases.json", "w"), indent=1)

@@ -3,6 +3,7 @@
 //! shared by the families of functions in the submodules.
 
 mod arrays;
+mod datetime;
 mod numeric;
 mod sfn;
 mod signature;

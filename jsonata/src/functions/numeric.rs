@@ -307,6 +307,17 @@ pub(super) fn call(a: Args) -> Res<Option<Val>> {
             let pic = a.str(1)?.ok_or_else(|| a.err(1))?;
             Ok(Some(Val::str(&format_number_picture(n, &pic)?)))
         }
+        "formatInteger" => {
+            let Some(n) = a.num(0)? else { return Ok(None) };
+            let pic = a.str(1)?.ok_or_else(|| a.err(1))?;
+            Ok(Some(Val::str(&super::datetime::format_integer(n, &pic)?)))
+        }
+        "parseInteger" => {
+            let Some(s) = a.str(0)? else { return Ok(None) };
+            let pic = a.str(1)?.ok_or_else(|| a.err(1))?;
+            let n = super::datetime::parse_integer(&s, &pic)?;
+            Ok(n.is_finite().then_some(Val::Num(n)))
+        }
         "formatBase" => {
             let Some(n) = a.num(0)? else { return Ok(None) };
             let radix = a.num(1)?.unwrap_or(10.0);
