@@ -45,6 +45,12 @@ g("parent", "shop", [
  "Shop.Orders.Items{%.Id: $sum(Price)}",
  "Shop.Orders.*.{'t': Title, 'o': %.Id}",
  "Shop.Orders.Items[Price > 9].[Title, %.Id]",
+ "Shop.Orders.(Items).%.Id", "Shop.Orders.Items.Tags.%.%.Id", "Shop.Orders.Items^(%.Id, >Price).Title",
+ "Shop.Orders.Items{Title: %.Id}", "Shop.Orders.Items.{'t': Title, 'n': $count(%.Items)}",
+ "Shop.Orders.Items[Qty > 1].%.Id", "Shop.Orders.Items.($x := %.Id; $x)", "Shop.Orders.Items.(%.Id & '/' & Title)",
+ "Shop.Orders.Items.Tags[%.Price > 9]", "Shop.Orders.Items.[%]", "Shop.Orders.Items.{'o': %}.o.Id",
+ "Shop.Orders.Items@$i.%", "Shop.Orders.Items.Title.%.Price", "Shop.Orders.Items[0][%.Id='B2'].Title",
+ "$.Shop.Orders.Items.%.Id", "Shop.Orders.*[Title].%.Id",
 ])
 g("focus-index", "lib", [
  "library.books#$i.{'t': title, 'i': $i}",
@@ -66,6 +72,12 @@ g("focus-index", "lib", [
  "library.books@$b.loans[isbn=$b.isbn].who",
  "library.books@$b{$b.authorId: $count($b)}",
  "library.books#$i{$string($i): title}",
+ "library.books@$b.loans@$l[$l.isbn=$b.isbn].{'t': $b.title, 'w': $l.who}[]",
+ "library.books@$b.loans@$l[$l.isbn=$b.isbn][0].$l.who", "library.books#$i.loans#$j[$i = $j].who",
+ "library.books@$b^(>$b.title).$b.isbn", "library.books.title#$i^(>$)", "library.books#$i^(>title).[$i, title]",
+ "library.books@$b.authors@$a[$a.id=$b.authorId]{$a.name: $b.title[]}",
+ "library.books@$b.authors@$a[$a.id=$b.authorId]{$a.name: $count($b)}",
+ "library.books[]@$b.$b.title", "library.loans@$l.$l.who[]", "$sort(library.books#$i.($i), function($a, $b){$a < $b})",
 ])
 g("transform", "shop", [
  "$ ~> |Shop.Orders.Items|{'Total': Price * Qty}|",
@@ -81,6 +93,10 @@ g("transform", "shop", [
  "($t := |Items|{'n': $count(Tags)}|; Shop.Orders.$t($))",
  "5 ~> |a|{}|",
  "$ ~> |Shop.Orders.Items|{'Price': undefined}|",
+ "$ ~> |Shop.Orders|{'Count': $count(Items)}, 'Items'|", "Shop ~> |Orders.Items[Title='Dune']|{'Title': 'DUNE'}|",
+ "$ ~> |**.Items|{'x': 1}|", "($ ~> |Shop.Orders.Items|{'P': %.Id}|).Shop.Orders.Items.P",
+ "[Shop.Orders[0], Shop.Orders[1]] ~> |Items|{'q': Qty * 2}|", "$ ~> |Shop.Orders.Items|{}, $keys($)[0]|",
+ "$ ~> |Shop.Orders.Items|{}, [1, 'Tags']|", "$ ~> |$|{'a': 1}|", "$ ~> |Shop|{'Name': Name & '!'}, 'Orders'| ~> $keys()",
 ])
 g("signatures", "person", [
  "$exists()", "$string(function($x){$x})", "$string($sum)", "$string()", "name.$uppercase()",
@@ -100,7 +116,7 @@ g("number-string", "none", [
  "$number('1.')", "$number('.5')", "$number('00')", "$number('-0')", "$number('+5')", "$number('0b101')",
  "$number('12abc')", "$number(true)", "$number(null)", "$number('')", "$number('Infinity')",
  "$string(1/3)", "$string(1e21)", "$string(0.1+0.2)", "$string([1, function(){1}])",
- "$string({'f': $sum})", "$string(-0)", "$string(100000000000000000000)", "$string(1.5e-7)",
+ "$string({'f': $sum})", "$string([1,2].$string())", "$string(-0)", "$string(100000000000000000000)", "$string(1.5e-7)",
  "$encodeUrl('\\uD800')", "$encodeUrlComponent('\\uDC00x')", "$encodeUrl('ok \\uD83D\\uDE00')",
  "$encodeUrlComponent('a b&c')", "$length('\\uD83D\\uDE00')", "$decodeUrl('%E0%A4%A')",
 ])

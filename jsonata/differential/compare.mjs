@@ -7,7 +7,8 @@
 //
 // OURS_BINARY is the `differential` example of asl-jsonata (see run.sh). Prints the
 // agreement by feature group, each disagreement, and a closing "N passed, M failed" line.
-// Exits 1 when a case disagrees that known-differences.json does not list (a regression),
+// A case on which jsonata-js itself fails with a JavaScript exception (not a JSONata
+// error) is not compared, and is counted apart. Exits 1 when a case disagrees that known-differences.json does not list (a regression),
 // or when a listed case now agrees (the list is to be updated).
 
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -62,14 +63,22 @@ const casesPath = join(dir, "cases.json");
 writeFileSync(casesPath, JSON.stringify({ groups }));
 const oursOut = JSON.parse(execFileSync(ours, [casesPath], { maxBuffer: 1 << 28 }).toString());
 
-let i = 0, passed = 0, failed = 0, regressions = 0, fixed = 0;
+let i = 0, passed = 0, failed = 0, regressions = 0, fixed = 0, crashes = 0;
 const lines = [];
 for (const g of groups) {
   let agree = 0;
+  const crashesBefore = crashes;
   for (const c of g.cases) {
     const mine = oursOut[i++];
     const ref = await reference(c);
     const id = `${g.name}: ${c.expr}`;
+    if (ref.error === "JS_ERROR") {
+      // The reference failed with a JavaScript exception (a TypeError inside jsonata-js),
+      // not a JSONata error: there is no expected outcome to compare with.
+      crashes++;
+      if (verbose) lines.push(`  reference crashed: ${id}\n      ours: ${JSON.stringify(mine).slice(0, 300)}`);
+      continue;
+    }
     if (same(mine, ref)) {
       agree++;
       if (known.has(id)) { fixed++; lines.push(`  now agrees (remove from known-differences.json): ${id}`); }
@@ -81,12 +90,13 @@ for (const g of groups) {
       }
     }
   }
+  const compared = g.cases.length - (crashes - crashesBefore);
   passed += agree;
-  failed += g.cases.length - agree;
-  console.log(`${g.name.padEnd(28)} ${agree} of ${g.cases.length} agree`);
+  failed += compared - agree;
+  console.log(`${g.name.padEnd(28)} ${agree} of ${compared} agree${crashes > crashesBefore ? ` (${crashes - crashesBefore} not compared: the reference crashed)` : ""}`);
 }
 if (lines.length) console.log(lines.join("\n"));
-console.log(`agreement: ${passed} of ${passed + failed} agree (${regressions} unexpected, ${failed - regressions} known differences)`);
+console.log(`agreement: ${passed} of ${passed + failed} agree (${regressions} unexpected, ${failed - regressions} known differences); ${crashes} more not compared (the reference crashed)`);
 // Known differences count as skipped: only an unexpected one fails the run.
 console.log(`differential: ${passed} passed, ${regressions} failed, ${failed - regressions} skipped`);
 process.exit(regressions > 0 || fixed > 0 ? 1 : 0);

@@ -45,5 +45,33 @@ export function generated(documents) {
   for (let i = 0; i < 300; i++) {
     cases.push({ expr: expr(1 + Math.floor(rand() * 3)), doc: documents[pick(docs)] });
   }
-  return [{ name: "generated", cases }];
+  // Paths over the shop and library documents with the tuple operators (`@$v`, `#$i`,
+  // `%`), predicates, sorts, groups and transforms.
+  const shopSteps = ["Shop", "Orders", "Items", "Tags", "*"];
+  const libSteps = ["library", "books", "loans", "authors"];
+  const ops = [];
+  for (let i = 0; i < 200; i++) {
+    const lib = rand() < 0.5;
+    const steps = lib ? libSteps : shopSteps;
+    let path = steps[0];
+    const n = 1 + Math.floor(rand() * 3);
+    const vars = [];
+    for (let k = 1; k <= n; k++) {
+      path += "." + (lib ? pick(steps.slice(1)) : steps[Math.min(k, steps.length - 1)]);
+      switch (Math.floor(rand() * 7)) {
+        case 0: { const v = `$v${k}`; vars.push(v); path += `@${v}`; break; }
+        case 1: { const v = `$i${k}`; vars.push(v); path += `#${v}`; break; }
+        case 2: path += `[${pick(["0", "-1", "Price > 8", "Qty = 1", "isbn = '3'", "$count(Tags) > 0", "%.Id = 'A1'"])}]`; break;
+        case 3: path += `^(${pick(["", ">"])}${pick(["Price", "Title", "title", "isbn", "$"])})`; break;
+        default: break;
+      }
+    }
+    const v = vars.length ? pick(vars) : "$";
+    const tail = pick([
+      "", `.{'x': ${v}}`, `.[${v}, %.Id]`, `{$string(${v}): $count($)}`, `.%`, `.%.%`, `.$type(${v})`,
+      `~> $count()`, `.(${v})`, ` ~> |$|{'seen': true}|`,
+    ]);
+    ops.push({ expr: path + tail, doc: lib ? documents.lib : documents.shop });
+  }
+  return [{ name: "generated", cases }, { name: "generated-operators", cases: ops }];
 }

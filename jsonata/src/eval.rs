@@ -302,6 +302,33 @@ impl Evaluator {
             }
         }
         if let Some(tuples) = &tuples {
+            if e.tuple && e.group.is_none() {
+                // The path carries ancestry to a `%` outside it: return the tuples
+                // themselves (jsonata-js returns its tuple stream).
+                let items = tuples
+                    .iter()
+                    .map(|t| {
+                        let mut o = IndexMap::new();
+                        if let Some(at) = &t.at {
+                            o.insert("@".to_string(), at.clone());
+                        }
+                        for (k, v) in &t.binds {
+                            if let Some(v) = v {
+                                o.insert(k.clone(), v.clone());
+                            }
+                        }
+                        Val::Obj(Rc::new(o))
+                    })
+                    .collect();
+                return Ok(Some(Val::Arr(
+                    Rc::new(items),
+                    Flags {
+                        seq: true,
+                        tuples: true,
+                        ..Flags::default()
+                    },
+                )));
+            }
             result = Val::seq(tuples.iter().filter_map(|t| t.at.clone()).collect());
         }
         if keep_singleton
@@ -382,6 +409,26 @@ impl Evaluator {
             let Some(res) = self.eval(step, t.at.as_ref(), &step_env)? else {
                 continue;
             };
+            if let Val::Arr(a, f) = &res
+                && f.tuples
+            {
+                // a nested tuple stream: its bindings join this tuple's
+                for item in a.iter() {
+                    let mut nt = t.clone();
+                    if let Val::Obj(o) = item {
+                        nt.at = None;
+                        for (k, v) in o.iter() {
+                            if k == "@" {
+                                nt.at = Some(v.clone());
+                            } else {
+                                nt.set(k, Some(v.clone()));
+                            }
+                        }
+                    }
+                    out.push(nt);
+                }
+                continue;
+            }
             let items = match res {
                 Val::Arr(a, _) => a.as_ref().clone(),
                 v => vec![v],
@@ -1228,7 +1275,7 @@ fn keeps(res: &Option<Val>, index: usize, len: f64) -> bool {
 /// sequences unwrap to their item (unless marked to be kept).
 fn normalize(result: Option<Val>, keep_array: bool) -> Option<Val> {
     match result {
-        Some(Val::Arr(a, f)) if f.seq => {
+        Some(Val::Arr(a, f)) if f.seq && !f.tuples => {
             let f = Flags {
                 keep: f.keep || keep_array,
                 ..f

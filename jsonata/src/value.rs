@@ -22,6 +22,9 @@ pub(crate) struct Flags {
     pub cons: bool,
     /// The wrapper put around an array input document.
     pub outer: bool,
+    /// A tuple stream (objects with the item at `@` and its bindings), returned by a path
+    /// that a `%` further out reaches into; never unwrapped.
+    pub tuples: bool,
 }
 
 /// A JSONata value.
