@@ -221,5 +221,34 @@ g2("formatNumber", "none", [
  "$formatNumber(1234.5678, '0.0e0')", "$formatNumber(0.000001234, '#,##0.0##e0')", "$formatNumber(5)", "$formatNumber('5', '0')",
  "$formatNumber(12, '#0.0e00')", "$formatNumber(-12.5, '0.0')", "$formatNumber(1234.5, '#,##0.0', {'digit': '@'})",
 ])
+g2("library-functions", "person", [
+ "$substring('Hello World', 3)", "$substring('Hello World', 3, 5)", "$substring('Hello World', -4)", "$substring('Hello World', -4, 2)",
+ "$substringBefore('Hello World', ' ')", "$substringAfter('Hello World', ' ')", "$uppercase('Hello')", "$lowercase('Hello')",
+ "$length('Hello')", "$trim('  a   b  ')", "$pad('foo', 5)", "$pad('foo', -5, '#')", "$pad('5', 3, '0')", "$contains('abc', 'b')",
+ "$split('so many words', ' ')", "$split('so many words', ' ', 2)", "$join(['a','b','c'])", "$join(['a','b','c'], ', ')",
+ "$replace('John Smith and John Jones', 'John', 'Mr')", "$replace('abracadabra', 'a', 'A', 2)", "$base64encode('myuser:mypass')",
+ "$base64decode('bXl1c2VyOm15cGFzcw==')", "$encodeUrlComponent('?x=test')", "$encodeUrl('https://mozilla.org/?x=шеллы')",
+ "$decodeUrlComponent('%3Fx%3Dtest')", "$decodeUrl('https://mozilla.org/?x=%D1%88%D0%B5%D0%BB%D0%BB%D1%8B')",
+ "$string(5)", "$string([1, 2, 3], true)", "$string({'a': 1}, true)", "$number('0x12')", "$abs(-5)", "$floor(5.3)", "$ceil(5.3)",
+ "$round(123.456, 2)", "$round(123.456, -1)", "$round(11.5)", "$round(12.5)", "$power(2, 8)", "$power(2, 0.5)", "$sqrt(4)",
+ "$formatBase(100, 2)", "$formatBase(2555, 16)", "$sum([5,1,3,7,4])", "$max([5,1,3,7,4])", "$min([5,1,3,7,4])", "$average([5,1,3,7,4])",
+ "$boolean(0)", "$boolean('')", "$boolean([0, false])", "$boolean({})", "$not(true)", "$exists(name)", "$exists(nothing)",
+ "$count([1,2,3])", "$append([1,2], [3])", "$append(1, 2)", "$sort([3,1,2])", "$sort(['b','a'])", "$sort(langs, function($a, $b){$a < $b})",
+ "$reverse(['a','b'])", "$zip([1,2,3], [4,5,6])", "$zip([1,2,3], [4,5], [7,8,9])", "$keys(address)", "$lookup(address, 'city')",
+ "$spread({'a': 1, 'b': 2})", "$merge([{'a': 1}, {'b': 2}])", "$each(address, function($v, $k){$k & '=' & $v})",
+ "$sift({'a': 1, 'b': 2}, function($v){$v > 1})", "$type(null)", "$type(1)", "$type('x')", "$type([])", "$type({})", "$type($sum)",
+ "$type(undefined)", "$map([1,2,3], function($v){$v * 2})", "$map([1,2,3], function($v, $i){$v + $i})",
+ "$map([1,2,3], function($v, $i, $a){$count($a)})", "$filter([1,2,3,4], function($v){$v % 2 = 0})", "$single([1,2,3], function($v){$v = 2})",
+ "$reduce([1,2,3,4], function($p, $c){$p * $c})", "$reduce([1,2,3,4], function($p, $c){$p + $c}, 10)",
+ "$map(['1', '2'], $number)", "$filter(['a', '', 'b'], $boolean)", "$map([1,2], $string)", "$sum($map([1,2,3], function($v){$v}))",
+ "langs ~> $join(',')", "name ~> $uppercase() ~> $substring(1)", "($f := $uppercase ~> $trim; $f(' a '))",
+ "$partial := $substring(?, 0, 2); 1", "($first := $substring(?, 0, 2); $first('hello'))", "$eval('1 + 1')",
+ "$millis() > 0", "$type($now())", "$fromMillis($toMillis('2018-01-01'), '[Y]')", "$uuid() ~> $length()",
+ "$hash('abc')", "$hash('abc', 'MD5')", "$partition([1,2,3,4,5], 2)", "$range(0, 10, 3)", "$parse('{\"a\": [1]}')",
+])
+g2("array-document", "arr", [
+ "$", "a", "$[0]", "$[0].a", "b", "$count($)", "$.a", "$string()", "$[a > 1].a", "*", "$sum(a)", "$map($, function($v){$v.a})",
+ "$[]", "b[]", "$.b[0]", "a.%", "$ ~> |$|{'x': 1}|", "$#$i.$i", "$@$v.$v.a",
+])
 G.extend(G2)
 json.dump({"documents": docs, "groups": G}, open("cases.json", "w"), indent=1)
