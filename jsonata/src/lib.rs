@@ -5,9 +5,12 @@
 //! [`Expression::evaluate`] runs it against an input with variable bindings (`$states`, and
 //! the state machine's variables), as many times as needed; [`evaluate`] does both.
 //!
-//! The implementation follows JSONata 2.x (the reference jsonata-js semantics for
-//! sequences, paths, predicates and the function library) plus the functions Step
-//! Functions adds (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//! The implementation follows JSONata 2.0.6, the version Step Functions runs (the
+//! reference jsonata-js semantics for sequences, paths, predicates, the tuple-stream
+//! operators `%`, `@$v` and `#$i`, the transform operator, function signatures and the
+//! function library, `$eval` excepted) plus the functions Step Functions adds
+//! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//! `jsonata/differential/run.sh` compares it with jsonata-js 2.0.6 case by case.
 //! Internal modules: `lexer` (tokens), `parser` and `ast` (syntax tree), `eval`
 //! (evaluator), `functions` (library), `value` (runtime values).
 
