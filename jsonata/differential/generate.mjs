@@ -73,5 +73,38 @@ export function generated(documents) {
     ]);
     ops.push({ expr: path + tail, doc: lib ? documents.lib : documents.shop });
   }
-  return [{ name: "generated", cases }, { name: "generated-operators", cases: ops }];
+  // Random pictures for $formatNumber, $formatInteger, $fromMillis and $toMillis.
+  const pics = [];
+  const numAlphabet = ["#", "0", "0", "#", ",", ".", "%", "e", "\u2030", ";", "a", " ", "9", "$"];
+  for (let i = 0; i < 150; i++) {
+    const pic = Array.from({ length: 1 + Math.floor(rand() * 9) }, () => pick(numAlphabet)).join("");
+    // (jsonata-js loops forever on an exponent picture with zero or a negative number)
+    let value = pick([1234.5678, 0.00042, 98765432.1, 7, 0.5, 12.345, -3.75, 0, -1234.5]);
+    if (pic.includes("e") && value <= 0) value = 42.42;
+    pics.push({ expr: `$formatNumber(${value}, '${pic}')`, doc: null });
+  }
+  const intAlphabet = ["#", "0", "9", ",", " ", "1", "w", "W", "i", "I", "a", "A", ";o", "\u0661", "\u0660"];
+  for (let i = 0; i < 100; i++) {
+    const pic = Array.from({ length: 1 + Math.floor(rand() * 5) }, () => pick(intAlphabet)).join("");
+    const value = pick([0, 1, 7, 12, 21, 99, 101, 1234, 99999, 1234567, -42]);
+    pics.push({ expr: `$formatInteger(${value}, '${pic}')`, doc: null });
+    pics.push({ expr: `$parseInteger($formatInteger(${Math.abs(value)}, '${pic}'), '${pic}')`, doc: null });
+  }
+  const markers = ["Y", "Y0001", "Y,2", "YI", "Yw", "M", "M01", "MNn", "MN,3-3", "Mn", "D", "D01", "D1o", "Dwo", "d", "d001",
+    "F", "FNn", "FNn,3-3", "F1", "W", "W01", "w", "X", "x", "H", "H01", "h", "h#1", "P", "PN", "m", "m01", "s", "s01", "f", "f001",
+    "f01", "Z", "Z01:01", "Z0000", "Z01:01t", "z", "E", "C", "MNn,*-4", "D,2-2"];
+  const lits = ["-", "/", " ", ":", "T", ", ", "[[", "]]", "at "];
+  for (let i = 0; i < 150; i++) {
+    let pic = "";
+    for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) pic += (k ? pick(lits) : "") + `[${pick(markers)}]`;
+    const ms = pick([0, 1521801216617, 951782400000, 1735603200000, -86400000, 1609459200000, 1704067200000, 1510067557121]);
+    const tz = pick(["", ", '+0100'", ", '-0500'", ", '+0530'", ", '-0000'"]);
+    pics.push({ expr: `$fromMillis(${ms}, '${pic}'${tz})`, doc: null });
+    if (!tz) pics.push({ expr: `$toMillis($fromMillis(${ms}, '${pic}'), '${pic}') = ${ms}`, doc: null });
+  }
+  return [
+    { name: "generated", cases },
+    { name: "generated-operators", cases: ops },
+    { name: "generated-pictures", cases: pics },
+  ];
 }

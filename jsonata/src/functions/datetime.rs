@@ -1190,8 +1190,10 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
     let Ok(Some(caps)) = re.captures(timestamp) else {
         return Ok(None);
     };
-    let mut comps: Vec<(char, f64)> = Vec::new();
-    let set = |comps: &mut Vec<(char, f64)>, k: char, v: f64| match comps
+    // A component parsed from the timestamp; `None` where a name was not recognised (it
+    // counts as given, but undefined, as in jsonata-js).
+    let mut comps: Vec<(char, Option<f64>)> = Vec::new();
+    let set = |comps: &mut Vec<(char, Option<f64>)>, k: char, v: Option<f64>| match comps
         .iter_mut()
         .find(|(c, _)| *c == k)
     {
@@ -1202,11 +1204,8 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
         let text = caps.get(i + 1).map(|m| m.as_str()).unwrap_or("");
         let v = match p {
             P::None => continue,
-            P::Int(f) => parse_with(f, text),
-            P::Names(l) => match l.iter().find(|(k, _)| k == text) {
-                Some((_, v)) => *v,
-                None => f64::NAN,
-            },
+            P::Int(f) => Some(parse_with(f, text)),
+            P::Names(l) => l.iter().find(|(k, _)| k == text).map(|(_, v)| *v),
             P::Zone(c, sep) => {
                 let v = if *c == 'z' {
                     &text[3.min(text.len())..]
@@ -1230,7 +1229,7 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
                         }
                     }
                 };
-                h * 60.0 + m
+                Some(h * 60.0 + m)
             }
         };
         set(&mut comps, *comp, v);
@@ -1238,8 +1237,9 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
     if comps.is_empty() {
         return Ok(None);
     }
-    let get =
-        |comps: &Vec<(char, f64)>, k: char| comps.iter().find(|(c, _)| *c == k).map(|(_, v)| *v);
+    let get = |comps: &Vec<(char, Option<f64>)>, k: char| {
+        comps.iter().find(|(c, _)| *c == k).and_then(|(_, v)| *v)
+    };
     let mut mask: u32 = 0;
     let shift = |mask: &mut u32, v: Option<f64>| {
         *mask <<= 1;
@@ -1277,14 +1277,18 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
     for c in date_comps.chars().chain(time_comps.chars()) {
         if get(&comps, c).is_none() {
             if start_spec {
-                set(&mut comps, c, if "MDd".contains(c) { 1.0 } else { 0.0 });
+                set(
+                    &mut comps,
+                    c,
+                    Some(if "MDd".contains(c) { 1.0 } else { 0.0 }),
+                );
                 end_spec = true;
             } else {
                 let v = match fragment(&now_f, c) {
                     Frag::Num(n) => n,
                     _ => f64::NAN,
                 };
-                set(&mut comps, c, v);
+                set(&mut comps, c, Some(v));
             }
         } else {
             start_spec = true;
@@ -1293,7 +1297,7 @@ pub(crate) fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Res<Op
             }
         }
     }
-    let g = |comps: &Vec<(char, f64)>, k: char| get(comps, k).unwrap_or(f64::NAN);
+    let g = |comps: &Vec<(char, Option<f64>)>, k: char| get(comps, k).unwrap_or(f64::NAN);
     let mut month0 = match get(&comps, 'M') {
         Some(m) if m > 0.0 => m - 1.0,
         _ => 0.0,
