@@ -42,7 +42,7 @@ export function generated(documents) {
   };
   const docs = Object.keys(documents);
   const cases = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1500; i++) {
     cases.push({ expr: expr(1 + Math.floor(rand() * 3)), doc: documents[pick(docs)] });
   }
   // Paths over the shop and library documents with the tuple operators (`@$v`, `#$i`,

@@ -112,6 +112,43 @@ impl Evaluator {
         Ok(normalize(result, e.keep_array))
     }
 
+    /// Evaluates a lambda body. A function call in tail position (the body, a branch of a
+    /// condition, the last expression of a block) gives its result as it is, an empty or
+    /// one-item sequence not unwrapped: jsonata-js runs tail calls through a trampoline that
+    /// skips that step.
+    fn eval_tail(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
+        let plain = e.predicates.is_empty() && e.group.is_none() && !e.keep_array;
+        match &e.kind {
+            Kind::Call { partial: false, .. } if plain => {
+                if self.depth.get() >= self.max_depth {
+                    return self.eval(e, input, env);
+                }
+                self.spend(1, e.pos)?;
+                self.depth.set(self.depth.get() + 1);
+                let _guard = DepthGuard(&self.depth);
+                self.eval_kind(e, input, env)
+            }
+            Kind::Cond(c, t, f) if plain => {
+                let cv = self.eval(c, input, env)?;
+                if truthy(cv.as_ref()) {
+                    self.eval_tail(t, input, env)
+                } else if let Some(f) = f {
+                    self.eval_tail(f, input, env)
+                } else {
+                    Ok(None)
+                }
+            }
+            Kind::Block(items) if plain && !items.is_empty() => {
+                let scope = child(env);
+                for item in &items[..items.len() - 1] {
+                    self.eval(item, input, &scope)?;
+                }
+                self.eval_tail(&items[items.len() - 1], input, &scope)
+            }
+            _ => self.eval(e, input, env),
+        }
+    }
+
     fn eval_kind(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
         Ok(match &e.kind {
             Kind::Str(s) => Some(Val::str(s)),
@@ -1073,7 +1110,7 @@ impl Evaluator {
                 for (i, p) in params.iter().enumerate() {
                     scope.bind(p, args.get(i).cloned().flatten());
                 }
-                self.eval(body, captured.as_ref(), &scope)
+                self.eval_tail(body, captured.as_ref(), &scope)
             }
             Func::Builtin(name) => functions::call(self, name, args, input),
             Func::Partial { func, args: pargs } => {

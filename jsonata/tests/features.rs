@@ -193,6 +193,12 @@ fn context_keep_array_and_casting_semantics() {
         ),
         ("none", r#"(1..3)"#, r#"!S0202"#),
         ("none", r#"$count([1..3])"#, r#"3"#),
+        // a tail call's empty result stays an empty array (jsonata-js's trampoline)
+        (
+            "none",
+            r#"$map([1], function($x){ $map(2, function($y){ $v }) }) & """#,
+            r#""[]""#,
+        ),
     ]);
 }
 
