@@ -1,6 +1,7 @@
 //! The syntax tree produced by the parser and walked by the evaluator.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 /// A node of the (processed) syntax tree, with its annotations.
 #[derive(Debug, Clone)]
@@ -11,14 +12,52 @@ pub(crate) struct Expr {
     pub pos: usize,
     /// Filters applied to the whole result (outside paths).
     pub predicates: Vec<Expr>,
-    /// Filters applied to each step result (inside paths).
-    pub stages: Vec<Expr>,
+    /// Filters (and `#$i` index bindings) applied to each step result (inside paths).
+    pub stages: Vec<Stage>,
     /// A grouping object constructor `expr{k: v}`.
     pub group: Option<Vec<(Expr, Expr)>>,
     /// `expr[]`: keep singleton arrays.
     pub keep_array: bool,
     /// An array constructor at the start or end of a path: do not flatten.
     pub cons_array: bool,
+    /// `step@$v`: the step's items are bound to `v` and the context stays as it was.
+    pub focus: Option<String>,
+    /// `step#$i`: the position of each item in the step's result is bound to `i`.
+    pub index: Option<String>,
+    /// The parent (`%`) slot this step binds its input to.
+    pub ancestor: Option<Label>,
+    /// The step (or path) is evaluated as a tuple stream (it binds variables per item).
+    pub tuple: bool,
+    /// Parent slots not yet resolved to a step (processing only).
+    pub seeking: Vec<Slot>,
+}
+
+/// The label of a parent slot: the variable (`!N`) a step binds its input to. Shared, as
+/// the processing pass may relabel a slot after its `%` node is built.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Label(pub Arc<AtomicUsize>);
+
+impl Label {
+    /// The variable name the parent value is bound to.
+    pub fn var(&self) -> String {
+        format!("!{}", self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// A parent slot while processing: its label and how many steps up it still has to go.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slot {
+    pub label: Label,
+    pub level: Arc<AtomicI64>,
+}
+
+/// What is applied to a step's results, in order.
+#[derive(Debug, Clone)]
+pub(crate) enum Stage {
+    /// A predicate `[...]`.
+    Filter(Expr),
+    /// `#$i` after a predicate: binds the position in the filtered result.
+    Index(String),
 }
 
 /// Binary operators.
@@ -85,7 +124,18 @@ pub(crate) enum Kind {
     Var(String),
     Wildcard,
     Descendant,
-    Parent,
+    /// `%`: the parent of the context item, read from the variable its slot's label names.
+    Parent(Slot),
+    /// `| pattern | update [, delete] |`.
+    Transform {
+        pattern: Box<Expr>,
+        update: Box<Expr>,
+        delete: Option<Box<Expr>>,
+    },
+    /// `lhs @ $v` before processing.
+    Focus(Box<Expr>, String),
+    /// `lhs # $i` before processing.
+    IndexBind(Box<Expr>, String),
     /// A location path: a sequence of steps.
     Path {
         steps: Vec<Expr>,
@@ -120,6 +170,8 @@ pub(crate) enum Kind {
     Lambda {
         params: Vec<String>,
         body: Arc<Expr>,
+        /// The type signature (`<n-n:n>`), if any.
+        signature: Option<Arc<crate::functions::Signature>>,
     },
     /// `lhs ~> rhs`.
     Apply(Box<Expr>, Box<Expr>),
@@ -136,6 +188,11 @@ impl Expr {
             group: None,
             keep_array: false,
             cons_array: false,
+            focus: None,
+            index: None,
+            ancestor: None,
+            tuple: false,
+            seeking: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use crate::ast::{BinOp, Expr, Kind};
+use crate::ast::{BinOp, Expr, Kind, Stage};
 use crate::errors::{Res, err};
 use crate::functions;
 use crate::value::{Env, Flags, Func, PArg, Val, append, child, deep_equal, stringify, truthy};
@@ -112,6 +112,43 @@ impl Evaluator {
         Ok(normalize(result, e.keep_array))
     }
 
+    /// Evaluates a lambda body. A function call in tail position (the body, a branch of a
+    /// condition, the last expression of a block) gives its result as it is, an empty or
+    /// one-item sequence not unwrapped: jsonata-js runs tail calls through a trampoline that
+    /// skips that step.
+    fn eval_tail(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
+        let plain = e.predicates.is_empty() && e.group.is_none() && !e.keep_array;
+        match &e.kind {
+            Kind::Call { partial: false, .. } if plain => {
+                if self.depth.get() >= self.max_depth {
+                    return self.eval(e, input, env);
+                }
+                self.spend(1, e.pos)?;
+                self.depth.set(self.depth.get() + 1);
+                let _guard = DepthGuard(&self.depth);
+                self.eval_kind(e, input, env)
+            }
+            Kind::Cond(c, t, f) if plain => {
+                let cv = self.eval(c, input, env)?;
+                if truthy(cv.as_ref()) {
+                    self.eval_tail(t, input, env)
+                } else if let Some(f) = f {
+                    self.eval_tail(f, input, env)
+                } else {
+                    Ok(None)
+                }
+            }
+            Kind::Block(items) if plain && !items.is_empty() => {
+                let scope = child(env);
+                for item in &items[..items.len() - 1] {
+                    self.eval(item, input, &scope)?;
+                }
+                self.eval_tail(&items[items.len() - 1], input, &scope)
+            }
+            _ => self.eval(e, input, env),
+        }
+    }
+
     fn eval_kind(&self, e: &Expr, input: Option<&Val>, env: &Env) -> Res<Option<Val>> {
         Ok(match &e.kind {
             Kind::Str(s) => Some(Val::str(s)),
@@ -127,13 +164,17 @@ impl Evaluator {
             Kind::Var(v) => env.lookup(v),
             Kind::Wildcard => Some(wildcard(input)),
             Kind::Descendant => descendants(input),
-            Kind::Parent => {
-                return Err(err(
-                    "S0217",
-                    e.pos,
-                    "The object representing the 'parent' cannot be derived from this expression",
-                ));
-            }
+            Kind::Parent(slot) => env.lookup(&slot.label.var()),
+            Kind::Transform {
+                pattern,
+                update,
+                delete,
+            } => Some(Val::Func(Rc::new(Func::Transform {
+                pattern: Rc::new((**pattern).clone()),
+                update: Rc::new((**update).clone()),
+                delete: delete.as_ref().map(|d| Rc::new((**d).clone())),
+                env: env.clone(),
+            }))),
             Kind::Path {
                 steps,
                 keep_singleton,
@@ -199,11 +240,16 @@ impl Evaluator {
                 env.bind(name, v.clone());
                 v
             }
-            Kind::Lambda { params, body } => Some(Val::Func(Rc::new(Func::Lambda {
+            Kind::Lambda {
+                params,
+                body,
+                signature,
+            } => Some(Val::Func(Rc::new(Func::Lambda {
                 params: params.clone(),
                 body: body.clone(),
                 env: env.clone(),
                 input: input.cloned(),
+                signature: signature.clone(),
             }))),
             Kind::Call {
                 func,
@@ -242,7 +288,12 @@ impl Evaluator {
                 }
             }
             Kind::Sort(_) => None,
-            Kind::Dot(..) | Kind::Filter(..) | Kind::GroupBy(..) | Kind::OrderBy(..) => {
+            Kind::Dot(..)
+            | Kind::Filter(..)
+            | Kind::GroupBy(..)
+            | Kind::OrderBy(..)
+            | Kind::Focus(..)
+            | Kind::IndexBind(..) => {
                 unreachable!("removed by the parser's processing pass")
             }
         })
@@ -262,21 +313,60 @@ impl Evaluator {
             i => vec![i.cloned()],
         };
         let mut result = Val::seq(Vec::new());
+        // jsonata-js `evaluatePath`: from the first step that binds a variable per item
+        // (`@$v`, `#$i`, or the input of a `%` further on), the path runs as a stream of
+        // tuples (an item and its bindings).
+        let mut tuples: Option<Vec<Tuple>> = None;
+        let mut is_tuple = false;
         for (i, step) in steps.iter().enumerate() {
-            result = if i == 0 && matches!(step.kind, Kind::Array(_)) {
+            is_tuple |= step.tuple;
+            if i == 0 && matches!(step.kind, Kind::Array(_)) && (step.cons_array || !is_tuple) {
                 // A path that starts with an array constructor runs on the array itself, not
                 // once per context item, and its items are the next step's context
                 // (jsonata-js `evaluatePath`, the `consarray` case): `[1..2].$b` evaluates
                 // `$b` twice.
-                self.first_constructor_step(step, input, env)?
+                result = self.first_constructor_step(step, input, env)?;
+            } else if is_tuple {
+                tuples = Some(self.tuple_step(step, &seq, tuples.take(), env)?);
+                continue;
             } else {
-                self.step(step, &seq, env, i + 1 == steps.len())?
-            };
+                result = self.step(step, &seq, env, i + 1 == steps.len())?;
+            }
             match &result {
                 Val::Arr(a, _) if a.is_empty() => break,
                 Val::Arr(a, _) => seq = a.iter().cloned().map(Some).collect(),
                 v => seq = vec![Some(v.clone())],
             }
+        }
+        if let Some(tuples) = &tuples {
+            if e.tuple && e.group.is_none() {
+                // The path carries ancestry to a `%` outside it: return the tuples
+                // themselves (jsonata-js returns its tuple stream).
+                let items = tuples
+                    .iter()
+                    .map(|t| {
+                        let mut o = IndexMap::new();
+                        if let Some(at) = &t.at {
+                            o.insert("@".to_string(), at.clone());
+                        }
+                        for (k, v) in &t.binds {
+                            if let Some(v) = v {
+                                o.insert(k.clone(), v.clone());
+                            }
+                        }
+                        Val::Obj(Rc::new(o))
+                    })
+                    .collect();
+                return Ok(Some(Val::Arr(
+                    Rc::new(items),
+                    Flags {
+                        seq: true,
+                        tuples: true,
+                        ..Flags::default()
+                    },
+                )));
+            }
+            result = Val::seq(tuples.iter().filter_map(|t| t.at.clone()).collect());
         }
         if keep_singleton
             && let Val::Arr(a, f) = &result
@@ -285,16 +375,223 @@ impl Evaluator {
             result = Val::Arr(a.clone(), Flags { keep: true, ..*f });
         }
         if let Some(g) = &e.group {
+            if let Some(tuples) = tuples {
+                return Ok(Some(self.group_tuples(g, tuples, env)?));
+            }
             return Ok(Some(self.group(g, Some(result), env)?));
         }
         Ok(Some(result))
     }
 
+    /// A scope with a tuple's bindings.
+    fn tuple_env(&self, env: &Env, t: &Tuple) -> Env {
+        let scope = child(env);
+        for (k, v) in &t.binds {
+            scope.bind(k, v.clone());
+        }
+        scope
+    }
+
+    /// jsonata-js `evaluateTupleStep`: one step over a tuple stream.
+    fn tuple_step(
+        &self,
+        step: &Expr,
+        input: &[Option<Val>],
+        tuples: Option<Vec<Tuple>>,
+        env: &Env,
+    ) -> Res<Vec<Tuple>> {
+        if let Kind::Sort(terms) = &step.kind {
+            let result = match tuples {
+                Some(ts) => {
+                    let envs: Vec<Env> = ts.iter().map(|t| self.tuple_env(env, t)).collect();
+                    let perm = self.sort_perm(step, terms, ts.len(), &|i, t| {
+                        self.eval(t, ts[i].at.as_ref(), &envs[i])
+                    })?;
+                    perm.into_iter().map(|i| ts[i].clone()).collect()
+                }
+                None => {
+                    let items: Vec<Val> = input.iter().flatten().cloned().collect();
+                    let sorted = self.sort(step, terms, items, env)?;
+                    sorted
+                        .items()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let mut t = Tuple {
+                                at: Some(v),
+                                binds: Vec::new(),
+                            };
+                            if let Some(ix) = &step.index {
+                                t.set(ix, Some(Val::Num(i as f64)));
+                            }
+                            t
+                        })
+                        .collect()
+                }
+            };
+            return self.tuple_stages(step, result, env);
+        }
+        let tuples = tuples.unwrap_or_else(|| {
+            input
+                .iter()
+                .map(|v| Tuple {
+                    at: v.clone(),
+                    binds: Vec::new(),
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        for t in &tuples {
+            let step_env = self.tuple_env(env, t);
+            let Some(res) = self.eval(step, t.at.as_ref(), &step_env)? else {
+                continue;
+            };
+            if let Val::Arr(a, f) = &res
+                && f.tuples
+            {
+                // a nested tuple stream: its bindings join this tuple's
+                for item in a.iter() {
+                    let mut nt = t.clone();
+                    if let Val::Obj(o) = item {
+                        nt.at = None;
+                        for (k, v) in o.iter() {
+                            if k == "@" {
+                                nt.at = Some(v.clone());
+                            } else {
+                                nt.set(k, Some(v.clone()));
+                            }
+                        }
+                    }
+                    out.push(nt);
+                }
+                continue;
+            }
+            let items = match res {
+                Val::Arr(a, _) => a.as_ref().clone(),
+                v => vec![v],
+            };
+            self.spend(items.len() as u64, step.pos)?;
+            for (bb, item) in items.into_iter().enumerate() {
+                let mut nt = t.clone();
+                match &step.focus {
+                    Some(f) => nt.set(f, Some(item)),
+                    None => nt.at = Some(item),
+                }
+                if let Some(ix) = &step.index {
+                    nt.set(ix, Some(Val::Num(bb as f64)));
+                }
+                if let Some(anc) = &step.ancestor {
+                    nt.set(&anc.var(), t.at.clone());
+                }
+                out.push(nt);
+            }
+        }
+        self.tuple_stages(step, out, env)
+    }
+
+    /// jsonata-js `evaluateStages` over a tuple stream: filters and index bindings.
+    fn tuple_stages(&self, step: &Expr, mut tuples: Vec<Tuple>, env: &Env) -> Res<Vec<Tuple>> {
+        for stage in &step.stages {
+            match stage {
+                Stage::Index(name) => {
+                    for (i, t) in tuples.iter_mut().enumerate() {
+                        t.set(name, Some(Val::Num(i as f64)));
+                    }
+                }
+                Stage::Filter(pred) => {
+                    if let (Kind::Num(n), true) = (&pred.kind, pred.predicates.is_empty()) {
+                        let mut idx = n.floor();
+                        if idx < 0.0 {
+                            idx += tuples.len() as f64;
+                        }
+                        tuples = if idx >= 0.0 && (idx as usize) < tuples.len() {
+                            vec![tuples.swap_remove(idx as usize)]
+                        } else {
+                            Vec::new()
+                        };
+                        continue;
+                    }
+                    let len = tuples.len() as f64;
+                    let mut kept = Vec::new();
+                    for (index, t) in tuples.into_iter().enumerate() {
+                        let scope = self.tuple_env(env, &t);
+                        let res = self.eval(pred, t.at.as_ref(), &scope)?;
+                        if keeps(&res, index, len) {
+                            kept.push(t);
+                        }
+                    }
+                    tuples = kept;
+                }
+            }
+        }
+        Ok(tuples)
+    }
+
+    /// jsonata-js `evaluateGroupExpression` over a tuple stream.
+    fn group_tuples(&self, pairs: &[(Expr, Expr)], tuples: Vec<Tuple>, env: &Env) -> Res<Val> {
+        let tuples = if tuples.is_empty() {
+            vec![Tuple {
+                at: None,
+                binds: Vec::new(),
+            }]
+        } else {
+            tuples
+        };
+        let mut groups: IndexMap<String, (Vec<Tuple>, usize)> = IndexMap::new();
+        for t in &tuples {
+            let scope = self.tuple_env(env, t);
+            for (pi, (k, _)) in pairs.iter().enumerate() {
+                match self.eval(k, t.at.as_ref(), &scope)? {
+                    None => {}
+                    Some(Val::Str(s)) => {
+                        if let Some(entry) = groups.get_mut(s.as_ref()) {
+                            if entry.1 != pi {
+                                return Err(err(
+                                    "D1009",
+                                    k.pos,
+                                    &format!("Multiple key definitions evaluate to same key: {s}"),
+                                ));
+                            }
+                            entry.0.push(t.clone());
+                        } else {
+                            groups.insert(s.to_string(), (vec![t.clone()], pi));
+                        }
+                    }
+                    Some(other) => {
+                        return Err(err(
+                            "T1003",
+                            k.pos,
+                            &format!(
+                                "Key in object structure must evaluate to a string; got: {}",
+                                stringify(&other, false)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut out = IndexMap::new();
+        for (key, (data, pi)) in groups {
+            // jsonata-js `reduceTupleStream`: every binding appended across the group
+            let mut merged = data[0].clone();
+            for t in &data[1..] {
+                merged.at = append(merged.at.take(), t.at.clone());
+                for (k, v) in &t.binds {
+                    let old = merged.get(k);
+                    merged.set(k, append(old, v.clone()));
+                }
+            }
+            let scope = self.tuple_env(env, &merged);
+            if let Some(v) = self.eval(&pairs[pi].1, merged.at.as_ref(), &scope)? {
+                out.insert(key, v);
+            }
+        }
+        Ok(Val::Obj(Rc::new(out)))
+    }
+
     fn first_constructor_step(&self, step: &Expr, input: Option<&Val>, env: &Env) -> Res<Val> {
         let mut res = self.eval(step, input, env)?;
-        for stage in &step.stages {
-            res = Some(self.filter(stage, res, env)?);
-        }
+        res = self.stages(step, res, env)?;
         Ok(match res {
             Some(a @ Val::Arr(..)) => a,
             Some(v) => Val::seq(vec![v]),
@@ -305,18 +602,14 @@ impl Evaluator {
     fn step(&self, step: &Expr, input: &[Option<Val>], env: &Env, last: bool) -> Res<Val> {
         if let Kind::Sort(terms) = &step.kind {
             let items: Vec<Val> = input.iter().flatten().cloned().collect();
-            let mut result = Some(self.sort(step, terms, items, env)?);
-            for stage in &step.stages {
-                result = Some(self.filter(stage, result, env)?);
-            }
+            let result = Some(self.sort(step, terms, items, env)?);
+            let result = self.stages(step, result, env)?;
             return Ok(result.unwrap_or_else(|| Val::seq(Vec::new())));
         }
         let mut results: Vec<Val> = Vec::new();
         for item in input {
-            let mut res = self.eval(step, item.as_ref(), env)?;
-            for stage in &step.stages {
-                res = Some(self.filter(stage, res, env)?);
-            }
+            let res = self.eval(step, item.as_ref(), env)?;
+            let res = self.stages(step, res, env)?;
             if let Some(r) = res {
                 results.push(r);
             }
@@ -341,10 +634,26 @@ impl Evaluator {
         Ok(Val::seq(out))
     }
 
+    /// Applies a step's filters outside a tuple stream.
+    fn stages(&self, step: &Expr, mut res: Option<Val>, env: &Env) -> Res<Option<Val>> {
+        for stage in &step.stages {
+            if let Stage::Filter(p) = stage {
+                res = Some(self.filter(p, res, env)?);
+            }
+        }
+        Ok(res)
+    }
+
     /// Applies a predicate `[...]` to a value: index or filter.
     fn filter(&self, pred: &Expr, input: Option<Val>, env: &Env) -> Res<Val> {
         let items: Vec<Val> = match input {
-            None => return Ok(Val::seq(Vec::new())),
+            None => {
+                // jsonata-js evaluates the predicate once with no context (its errors show).
+                if !matches!(pred.kind, Kind::Num(_)) {
+                    self.eval(pred, None, env)?;
+                }
+                return Ok(Val::seq(Vec::new()));
+            }
             Some(Val::Arr(a, _)) => a.as_ref().clone(),
             Some(v) => vec![v],
         };
@@ -367,25 +676,7 @@ impl Evaluator {
         let len = items.len() as f64;
         for (index, item) in items.iter().enumerate() {
             let res = self.eval(pred, Some(item), env)?;
-            let nums: Option<Vec<f64>> = match &res {
-                Some(Val::Num(n)) => Some(vec![*n]),
-                Some(Val::Arr(a, _)) if !a.is_empty() => a
-                    .iter()
-                    .map(|x| if let Val::Num(n) = x { Some(*n) } else { None })
-                    .collect(),
-                _ => None,
-            };
-            if let Some(nums) = nums {
-                for n in nums {
-                    let mut ii = n.floor();
-                    if ii < 0.0 {
-                        ii += len;
-                    }
-                    if ii == index as f64 {
-                        out.push(item.clone());
-                    }
-                }
-            } else if truthy(res.as_ref()) {
+            if keeps(&res, index, len) {
                 out.push(item.clone());
             }
         }
@@ -447,11 +738,28 @@ impl Evaluator {
     }
 
     fn sort(&self, step: &Expr, terms: &[(Expr, bool)], items: Vec<Val>, env: &Env) -> Res<Val> {
-        let mut keys: Vec<Vec<Option<Val>>> = Vec::with_capacity(items.len());
-        for item in &items {
+        let perm = self.sort_perm(step, terms, items.len(), &|i, t| {
+            self.eval(t, Some(&items[i]), env)
+        })?;
+        Ok(Val::seq(
+            perm.into_iter().map(|i| items[i].clone()).collect(),
+        ))
+    }
+
+    /// The stable order of `n` items by the order-by `terms`; `key(i, term)` evaluates a
+    /// term for item `i`.
+    fn sort_perm(
+        &self,
+        step: &Expr,
+        terms: &[(Expr, bool)],
+        n: usize,
+        key: &dyn Fn(usize, &Expr) -> Res<Option<Val>>,
+    ) -> Res<Vec<usize>> {
+        let mut keys: Vec<Vec<Option<Val>>> = Vec::with_capacity(n);
+        for item in 0..n {
             let mut k = Vec::with_capacity(terms.len());
             for (t, _) in terms {
-                let v = self.eval(t, Some(item), env)?;
+                let v = key(item, t)?;
                 if let Some(v) = &v
                     && !matches!(v, Val::Num(_) | Val::Str(_))
                 {
@@ -487,7 +795,7 @@ impl Evaluator {
                 }
             }
         }
-        let mut idx: Vec<usize> = (0..items.len()).collect();
+        let mut idx: Vec<usize> = (0..n).collect();
         idx.sort_by(|&a, &b| {
             for (ti, (_, desc)) in terms.iter().enumerate() {
                 let ord = match (&keys[a][ti], &keys[b][ti]) {
@@ -502,9 +810,7 @@ impl Evaluator {
             }
             std::cmp::Ordering::Equal
         });
-        Ok(Val::seq(
-            idx.into_iter().map(|i| items[i].clone()).collect(),
-        ))
+        Ok(idx)
     }
 
     fn binary(
@@ -690,7 +996,6 @@ impl Evaluator {
                     return Ok(None);
                 }
                 let size = b - a + 1;
-                self.spend(size.max(0) as u64, e.pos)?;
                 if size > 10_000_000 {
                     return Err(err(
                         "D2014",
@@ -700,6 +1005,7 @@ impl Evaluator {
                         ),
                     ));
                 }
+                self.spend(size.max(0) as u64, e.pos)?;
                 Ok(Some(Val::seq(
                     (a..=b).map(|n| Val::Num(n as f64)).collect(),
                 )))
@@ -794,12 +1100,17 @@ impl Evaluator {
                 body,
                 env,
                 input: captured,
+                signature,
             } => {
+                let args = match signature {
+                    Some(sig) => sig.validate("lambda", args, input)?,
+                    None => args,
+                };
                 let scope = child(env);
                 for (i, p) in params.iter().enumerate() {
                     scope.bind(p, args.get(i).cloned().flatten());
                 }
-                self.eval(body, captured.as_ref(), &scope)
+                self.eval_tail(body, captured.as_ref(), &scope)
             }
             Func::Builtin(name) => functions::call(self, name, args, input),
             Func::Partial { func, args: pargs } => {
@@ -817,6 +1128,12 @@ impl Evaluator {
                 let inner = self.apply(g, args, input, pos)?;
                 self.apply(h, vec![inner], input, pos)
             }
+            Func::Transform {
+                pattern,
+                update,
+                delete,
+                env,
+            } => self.transform(pattern, update, delete.as_deref(), env, args, pos),
             Func::Regex(re) => {
                 let s = match args.first() {
                     Some(Some(Val::Str(s))) => s.clone(),
@@ -825,6 +1142,76 @@ impl Evaluator {
                 Ok(functions::regex_match_object(re, &s, 0))
             }
         }
+    }
+
+    /// Applies a transform to its argument: a copy of it, with the update merged into (and
+    /// the deletions removed from) every object the pattern selects in the copy.
+    fn transform(
+        &self,
+        pattern: &Expr,
+        update: &Expr,
+        delete: Option<&Expr>,
+        env: &Env,
+        args: Vec<Option<Val>>,
+        pos: usize,
+    ) -> Res<Option<Val>> {
+        let obj = match args.into_iter().next().flatten() {
+            None => return Ok(None),
+            Some(v @ (Val::Obj(_) | Val::Arr(..))) => v,
+            Some(_) => return Err(functions::bad_arg("transform", 1)),
+        };
+        let result = crate::value::deep_clone(&obj);
+        let matches = match self.eval(pattern, Some(&result), env)? {
+            None => Vec::new(),
+            Some(Val::Arr(a, _)) => a.as_ref().clone(),
+            Some(v) => vec![v],
+        };
+        // The changes for each selected object, by identity, in the order selected.
+        let mut changes: Vec<(*const IndexMap<String, Val>, Changes)> = Vec::new();
+        for m in &matches {
+            let upd = self.eval(update, Some(m), env)?;
+            let upd = match upd {
+                None => None,
+                Some(Val::Obj(o)) => Some(o),
+                Some(v) => {
+                    return Err(err(
+                        "T2011",
+                        pos,
+                        &format!(
+                            "The insert/update clause of the transform expression must evaluate to an object: {}",
+                            stringify(&v, false)
+                        ),
+                    ));
+                }
+            };
+            let mut dels = Vec::new();
+            if let Some(d) = delete
+                && let Some(dv) = self.eval(d, Some(m), env)?
+            {
+                for item in dv.items() {
+                    match item {
+                        Val::Str(s) => dels.push(s.to_string()),
+                        _ => {
+                            return Err(err(
+                                "T2012",
+                                pos,
+                                &format!(
+                                    "The delete clause of the transform expression must evaluate to a string or array of strings: {}",
+                                    stringify(&dv, false)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Val::Obj(o) = m {
+                changes.push((Rc::as_ptr(o), (upd, dels)));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(Some(result));
+        }
+        Ok(Some(rebuild(&result, &changes)))
     }
 
     /// The number of parameters a function value declares (for `$map` and friends).
@@ -837,10 +1224,87 @@ impl Evaluator {
                     args.iter().filter(|a| matches!(a, PArg::Hole)).count()
                 }
                 Func::Compose(g, _) => self.arity(g),
-                Func::Regex(_) => 1,
+                Func::Regex(_) | Func::Transform { .. } => 1,
             },
             _ => 0,
         }
+    }
+}
+
+/// The update object and the deletions a transform makes to one object.
+type Changes = (Option<Rc<IndexMap<String, Val>>>, Vec<String>);
+
+/// A copy of `v` with `changes` applied to the objects they name (by identity).
+fn rebuild(v: &Val, changes: &[(*const IndexMap<String, Val>, Changes)]) -> Val {
+    match v {
+        Val::Arr(a, f) => Val::Arr(Rc::new(a.iter().map(|x| rebuild(x, changes)).collect()), *f),
+        Val::Obj(o) => {
+            let mut m: IndexMap<String, Val> = o
+                .iter()
+                .map(|(k, x)| (k.clone(), rebuild(x, changes)))
+                .collect();
+            let me = Rc::as_ptr(o);
+            for (ptr, (upd, dels)) in changes {
+                if *ptr == me {
+                    if let Some(u) = upd {
+                        for (k, x) in u.iter() {
+                            m.insert(k.clone(), x.clone());
+                        }
+                    }
+                    for d in dels {
+                        m.shift_remove(d);
+                    }
+                }
+            }
+            Val::Obj(Rc::new(m))
+        }
+        v => v.clone(),
+    }
+}
+
+/// One item of a tuple stream: the context item and the variables bound with it.
+#[derive(Debug, Clone)]
+pub(crate) struct Tuple {
+    at: Option<Val>,
+    binds: Vec<(String, Option<Val>)>,
+}
+
+impl Tuple {
+    fn set(&mut self, name: &str, v: Option<Val>) {
+        match self.binds.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = v,
+            None => self.binds.push((name.to_string(), v)),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<Val> {
+        self.binds
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.clone())
+    }
+}
+
+/// Whether a predicate's result keeps item `index` of `len`: numbers (or an array of
+/// numbers) select by position, anything else by truthiness.
+fn keeps(res: &Option<Val>, index: usize, len: f64) -> bool {
+    let nums: Option<Vec<f64>> = match res {
+        Some(Val::Num(n)) => Some(vec![*n]),
+        Some(Val::Arr(a, _)) if !a.is_empty() => a
+            .iter()
+            .map(|x| if let Val::Num(n) = x { Some(*n) } else { None })
+            .collect(),
+        _ => None,
+    };
+    match nums {
+        Some(nums) => nums.into_iter().any(|n| {
+            let mut ii = n.floor();
+            if ii < 0.0 {
+                ii += len;
+            }
+            ii == index as f64
+        }),
+        None => truthy(res.as_ref()),
     }
 }
 
@@ -848,7 +1312,7 @@ impl Evaluator {
 /// sequences unwrap to their item (unless marked to be kept).
 fn normalize(result: Option<Val>, keep_array: bool) -> Option<Val> {
     match result {
-        Some(Val::Arr(a, f)) if f.seq => {
+        Some(Val::Arr(a, f)) if f.seq && !f.tuples => {
             let f = Flags {
                 keep: f.keep || keep_array,
                 ..f

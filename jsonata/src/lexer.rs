@@ -216,7 +216,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                                 unit = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
                                 i += 6;
                             }
-                            s.push(char::from_u32(unit).unwrap_or('\u{FFFD}'));
+                            s.push(crate::value::char_of_unit(unit));
                         }
                         other => {
                             return Err(err(

@@ -5,9 +5,12 @@
 //! [`Expression::evaluate`] runs it against an input with variable bindings (`$states`, and
 //! the state machine's variables), as many times as needed; [`evaluate`] does both.
 //!
-//! The implementation follows JSONata 2.x (the reference jsonata-js semantics for
-//! sequences, paths, predicates and the function library) plus the functions Step
-//! Functions adds (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//! The implementation follows JSONata 2.0.6, the version Step Functions runs (the
+//! reference jsonata-js semantics for sequences, paths, predicates, the tuple-stream
+//! operators `%`, `@$v` and `#$i`, the transform operator, function signatures and the
+//! function library, `$eval` excepted) plus the functions Step Functions adds
+//! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//! `jsonata/differential/run.sh` compares it with jsonata-js 2.0.6 case by case.
 //! Internal modules: `lexer` (tokens), `parser` and `ast` (syntax tree), `eval`
 //! (evaluator), `functions` (library), `value` (runtime values).
 
@@ -32,8 +35,12 @@ pub const FUNCTION_RESULT_CODE: &str = "SFN_FUNCTION_RESULT";
 
 /// A JSONata error: `code` is JSONata's error code (`S0201`, `T2001`, ...) when there is
 /// one, `message` a readable text, `position` the character offset in the expression.
+///
+/// Its `Display` text always starts with the code (`T2001: The left side ...`), as the
+/// reference implementation's errors are reported (the engine puts this text in the cause
+/// of `States.QueryEvaluationError`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{}{message}", code_prefix(.code))]
 pub struct JsonataError {
     /// JSONata error code, e.g. `T2001`.
     pub code: Option<String>,
@@ -41,6 +48,12 @@ pub struct JsonataError {
     pub message: String,
     /// Character offset in the expression.
     pub position: Option<usize>,
+}
+
+fn code_prefix(code: &Option<String>) -> String {
+    code.as_deref()
+        .map(|c| format!("{c}: "))
+        .unwrap_or_default()
 }
 
 /// Checks the syntax of `expression`.

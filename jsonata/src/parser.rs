@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::ast::{BinOp, Expr, Kind};
+use crate::ast::{BinOp, Expr, Kind, Label, Slot, Stage};
 use crate::errors::{Res, err};
 use crate::lexer::{Tok, Token, tokenize};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 /// How deeply an expression may nest: parentheses, unary minus, operands of operator chains
 /// (`1 + 1 + ...` builds a tree as deep as it is long), blocks, calls and paths all count.
@@ -36,7 +37,20 @@ pub(crate) fn parse(src: &str) -> Res<Expr> {
             &format!("Syntax error: {}", describe(&t.tok)),
         ));
     }
-    process(raw)
+    let mut cx = Proc { next_label: 0 };
+    let ast = process(&mut cx, raw)?;
+    if matches!(ast.kind, Kind::Parent(_)) || !ast.seeking.is_empty() {
+        return Err(parent_error(ast.pos));
+    }
+    Ok(ast)
+}
+
+fn parent_error(pos: usize) -> crate::JsonataError {
+    err(
+        "S0217",
+        pos,
+        "The object representing the 'parent' cannot be derived from this expression",
+    )
 }
 
 struct Parser {
@@ -71,7 +85,6 @@ fn lbp(t: &Tok) -> u8 {
             "+" | "-" | "&" => 50,
             "*" | "/" | "%" => 60,
             "=" | "<" | ">" | "^" | "!=" | "<=" | ">=" | "~>" | "in" | "?:" | "??" => 40,
-            ".." => 20,
             ":=" => 10,
             "and" => 30,
             "or" => 25,
@@ -170,7 +183,24 @@ impl Parser {
                 }
                 "*" => Kind::Wildcard,
                 "**" => Kind::Descendant,
-                "%" => Kind::Parent,
+                "%" => Kind::Parent(Slot::default()),
+                "|" => {
+                    let pattern = self.expression(0)?;
+                    self.expect("|")?;
+                    let update = self.expression(0)?;
+                    let delete = if self.is_op(",") {
+                        self.next();
+                        Some(Box::new(self.expression(0)?))
+                    } else {
+                        None
+                    };
+                    self.expect("|")?;
+                    Kind::Transform {
+                        pattern: Box::new(pattern),
+                        update: Box::new(update),
+                        delete,
+                    }
+                }
                 "(" => {
                     let mut items = Vec::new();
                     if !self.is_op(")") {
@@ -192,7 +222,20 @@ impl Parser {
                     let mut items = Vec::new();
                     if !self.is_op("]") {
                         loop {
-                            items.push(self.expression(0)?);
+                            let item = self.expression(0)?;
+                            // `..` is a range only between the items of an array constructor
+                            // (as in jsonata-js, where `(1..3)` is a syntax error).
+                            let item = if self.is_op("..") {
+                                let t = self.next();
+                                let rhs = self.expression(0)?;
+                                Expr::new(
+                                    Kind::Binary(BinOp::Range, Box::new(item), Box::new(rhs)),
+                                    t.pos,
+                                )
+                            } else {
+                                item
+                            };
+                            items.push(item);
                             if !self.is_op(",") {
                                 break;
                             }
@@ -262,7 +305,6 @@ impl Parser {
             "or" => bin(BinOp::Or, self, bp),
             "in" => bin(BinOp::In, self, bp),
             "&" => bin(BinOp::Concat, self, bp),
-            ".." => bin(BinOp::Range, self, bp),
             "??" => bin(BinOp::Coalesce, self, bp),
             "?:" => bin(BinOp::Default, self, bp),
             "." => {
@@ -332,6 +374,22 @@ impl Parser {
                 self.expect(")")?;
                 Ok(Expr::new(Kind::OrderBy(Box::new(left), terms), pos))
             }
+            "@" | "#" => {
+                let rhs = self.expression(bp)?;
+                let Kind::Var(name) = rhs.kind else {
+                    return Err(err(
+                        "S0214",
+                        rhs.pos,
+                        &format!("The right side of {op} must be a variable name (start with $)"),
+                    ));
+                };
+                let kind = if op == "@" {
+                    Kind::Focus(Box::new(left), name)
+                } else {
+                    Kind::IndexBind(Box::new(left), name)
+                };
+                Ok(Expr::new(kind, pos))
+            }
             "(" => self.call(left, pos),
             _ => Err(err("S0201", pos, &format!("Syntax error: {op}"))),
         }
@@ -376,25 +434,32 @@ impl Parser {
                     }
                 }
             }
+            let mut signature = None;
             if self.is_op("<") {
-                // skip the type signature
+                // the type signature: the text of its tokens up to the matching `>`
                 let mut depth = 0;
+                let mut text = String::new();
+                let start = self.peek().pos;
                 loop {
                     let t = self.next();
-                    match t.tok {
+                    match &t.tok {
                         Tok::Op("<") => depth += 1,
-                        Tok::Op(">") => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
+                        Tok::Op(">") => depth -= 1,
                         Tok::End => {
                             return Err(err("S0203", t.pos, "Expected > before end of expression"));
                         }
                         _ => {}
                     }
+                    match &t.tok {
+                        Tok::Op(o) => text.push_str(o),
+                        Tok::Name(n) => text.push_str(n),
+                        other => text.push_str(&describe(other)),
+                    }
+                    if depth == 0 {
+                        break;
+                    }
                 }
+                signature = Some(Arc::new(crate::functions::Signature::parse(&text, start)?));
             }
             self.expect("{")?;
             let body = self.expression(0)?;
@@ -403,6 +468,7 @@ impl Parser {
                 Kind::Lambda {
                     params,
                     body: Arc::new(body),
+                    signature,
                 },
                 pos,
             ));
@@ -443,198 +509,633 @@ pub(crate) fn compile_regex(pattern: &str, flags: &str, pos: usize) -> Res<fancy
         .map_err(|e| err("S0303", pos, &format!("Invalid regular expression: {e}")))
 }
 
-fn process_pairs(pairs: Vec<(Expr, Expr)>) -> Res<Vec<(Expr, Expr)>> {
+/// State of the processing pass: the next parent-slot label.
+struct Proc {
+    next_label: usize,
+}
+
+fn process_pairs(cx: &mut Proc, pairs: Vec<(Expr, Expr)>) -> Res<Vec<(Expr, Expr)>> {
     pairs
         .into_iter()
-        .map(|(k, v)| Ok((process(k)?, process(v)?)))
+        .map(|(k, v)| Ok((process(cx, k)?, process(cx, v)?)))
         .collect()
 }
 
 #[allow(clippy::boxed_local)]
-fn boxed(e: Box<Expr>) -> Res<Box<Expr>> {
-    Ok(Box::new(process(*e)?))
+fn boxed(cx: &mut Proc, e: Box<Expr>) -> Res<Box<Expr>> {
+    Ok(Box::new(process(cx, *e)?))
+}
+
+fn level(slot: &Slot) -> i64 {
+    slot.level.load(Ordering::Relaxed)
+}
+
+fn add_level(slot: &Slot, by: i64) {
+    slot.level.fetch_add(by, Ordering::Relaxed);
+}
+
+/// jsonata-js `pushAncestry`: `value`'s unresolved parent slots become `result`'s.
+fn push_ancestry(result: &mut Expr, value: &Expr) {
+    result.seeking.extend(value.seeking.iter().cloned());
+    if let Some(slot) = parent_slot(value) {
+        result.seeking.push(slot);
+    }
+}
+
+/// The slot of a `%` node.
+fn parent_slot(e: &Expr) -> Option<Slot> {
+    match &e.kind {
+        Kind::Parent(slot) => Some(slot.clone()),
+        _ => None,
+    }
+}
+
+/// jsonata-js `seekParent`: walks back from `node` for the step whose input `slot` names.
+fn seek_parent(node: &mut Expr, slot: &Slot) -> Res<()> {
+    match &mut node.kind {
+        Kind::Name(_) | Kind::Wildcard => {
+            add_level(slot, -1);
+            if level(slot) == 0 {
+                if let Some(existing) = &node.ancestor {
+                    // reuse the existing label
+                    slot.label
+                        .0
+                        .store(existing.0.load(Ordering::Relaxed), Ordering::Relaxed);
+                }
+                node.ancestor = Some(slot.label.clone());
+                node.tuple = true;
+            }
+        }
+        Kind::Parent(_) => add_level(slot, 1),
+        Kind::Block(items) => {
+            if let Some(last) = items.last_mut() {
+                node.tuple = true;
+                seek_parent(last, slot)?;
+            }
+        }
+        Kind::Path { steps, .. } => {
+            node.tuple = true;
+            let mut index = steps.len() as isize - 1;
+            seek_parent(&mut steps[index as usize], slot)?;
+            index -= 1;
+            while level(slot) > 0 && index >= 0 {
+                seek_parent(&mut steps[index as usize], slot)?;
+                index -= 1;
+            }
+        }
+        _ => return Err(parent_error(node.pos)),
+    }
+    Ok(())
+}
+
+/// jsonata-js `resolveAncestry`: binds the parent slots sought by a path's last step to
+/// earlier steps; the ones that reach past the path's start are sought by the path.
+fn resolve_ancestry(path: &mut Expr) -> Res<()> {
+    let Kind::Path { steps, .. } = &mut path.kind else {
+        return Ok(());
+    };
+    let last = steps.last().expect("paths have steps");
+    let mut slots = last.seeking.clone();
+    if let Some(s) = parent_slot(last) {
+        slots.push(s);
+    }
+    let mut unresolved = Vec::new();
+    for slot in slots {
+        let mut index = steps.len() as isize - 2;
+        while level(&slot) > 0 {
+            if index < 0 {
+                unresolved.push(slot.clone());
+                break;
+            }
+            let mut step = index as usize;
+            index -= 1;
+            // contiguous steps that bind the focus are skipped
+            while index >= 0 && steps[step].focus.is_some() && steps[index as usize].focus.is_some()
+            {
+                step = index as usize;
+                index -= 1;
+            }
+            seek_parent(&mut steps[step], &slot)?;
+        }
+    }
+    path.seeking.extend(unresolved);
+    Ok(())
+}
+
+/// The step a predicate, focus or index binding applies to: the last step of a path, or
+/// the expression itself.
+fn last_step(e: &mut Expr) -> &mut Expr {
+    let is_path = matches!(e.kind, Kind::Path { .. }) && e.group.is_none();
+    if !is_path {
+        return e;
+    }
+    match &mut e.kind {
+        Kind::Path { steps, .. } => steps.last_mut().expect("paths have steps"),
+        _ => unreachable!("checked to be a path"),
+    }
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_dot(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Dot(l, r) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let lstep = process(cx, *l)?;
+        let lseeking = parent_slot(&lstep);
+        let (mut steps, mut keep_singleton, mut seeking) = match lstep.kind {
+            Kind::Path {
+                steps,
+                keep_singleton,
+            } if lstep.predicates.is_empty() && lstep.group.is_none() => {
+                (steps, keep_singleton, lstep.seeking)
+            }
+            _ => (vec![lstep], false, Vec::new()),
+        };
+        if let Some(s) = lseeking {
+            seeking = vec![s];
+        }
+        let mut rest = process(cx, *r)?;
+        match rest.kind {
+            Kind::Path {
+                steps: rsteps,
+                keep_singleton: k,
+            } if rest.group.is_none() => {
+                steps.extend(rsteps);
+                keep_singleton |= k;
+            }
+            _ => {
+                let preds = std::mem::take(&mut rest.predicates);
+                rest.stages.extend(preds.into_iter().map(Stage::Filter));
+                steps.push(rest);
+            }
+        }
+        for s in &mut steps {
+            match &s.kind {
+                Kind::Num(_) | Kind::Bool(_) | Kind::Null => {
+                    return Err(err(
+                        "S0213",
+                        s.pos,
+                        "The literal value cannot be used as a step within a path expression",
+                    ));
+                }
+                Kind::Str(name) => s.kind = Kind::Name(name.clone()),
+                _ => {}
+            }
+            keep_singleton |= s.keep_array;
+        }
+        if let Some(first) = steps.first_mut()
+            && matches!(first.kind, Kind::Array(_))
+        {
+            first.cons_array = true;
+        }
+        if let Some(last) = steps.last_mut()
+            && matches!(last.kind, Kind::Array(_))
+        {
+            last.cons_array = true;
+        }
+        let mut path = Expr::new(
+            Kind::Path {
+                steps,
+                keep_singleton,
+            },
+            pos,
+        );
+        path.seeking = seeking;
+        resolve_ancestry(&mut path)?;
+        path
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_filter(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Filter(l, r) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut result = process(cx, *l)?;
+        let is_path = matches!(result.kind, Kind::Path { .. }) && result.group.is_none();
+        let pred = process(cx, *r)?;
+        let step = last_step(&mut result);
+        if step.group.is_some() {
+            return Err(err(
+                "S0209",
+                pos,
+                "A predicate cannot follow a grouping expression in a step",
+            ));
+        }
+        if !pred.seeking.is_empty() {
+            for slot in &pred.seeking {
+                if level(slot) == 1 {
+                    seek_parent(step, slot)?;
+                } else {
+                    add_level(slot, -1);
+                }
+            }
+            push_ancestry(step, &pred);
+        }
+        if is_path {
+            step.stages.push(Stage::Filter(pred));
+        } else {
+            step.predicates.push(pred);
+        }
+        result
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_group_by(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::GroupBy(l, pairs) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut result = process(cx, *l)?;
+        if result.group.is_some() {
+            return Err(err(
+                "S0210",
+                pos,
+                "Each step can only have one grouping expression",
+            ));
+        }
+        result.group = Some(process_pairs(cx, pairs)?);
+        result
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_order_by(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::OrderBy(l, terms) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let result = process(cx, *l)?;
+        let mut path = match result.kind {
+            Kind::Path { .. } if result.group.is_none() => result,
+            _ => Expr::new(
+                Kind::Path {
+                    steps: vec![result],
+                    keep_singleton: false,
+                },
+                pos,
+            ),
+        };
+        let mut sort = Expr::new(Kind::Sort(Vec::new()), pos);
+        let mut processed = Vec::new();
+        for (t, d) in terms {
+            let t = process(cx, t)?;
+            push_ancestry(&mut sort, &t);
+            processed.push((t, d));
+        }
+        sort.kind = Kind::Sort(processed);
+        if let Kind::Path { steps, .. } = &mut path.kind {
+            steps.push(sort);
+        }
+        resolve_ancestry(&mut path)?;
+        path
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_focus(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Focus(l, name) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut result = process(cx, *l)?;
+        let step = last_step(&mut result);
+        if !step.stages.is_empty() || !step.predicates.is_empty() {
+            return Err(err(
+                "S0215",
+                pos,
+                "A context variable binding must precede any predicates on a step",
+            ));
+        }
+        if matches!(step.kind, Kind::Sort(_)) {
+            return Err(err(
+                "S0216",
+                pos,
+                "A context variable binding must precede the 'order-by' clause on a step",
+            ));
+        }
+        if keep {
+            step.keep_array = true;
+        }
+        step.focus = Some(name);
+        step.tuple = true;
+        result
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_index_bind(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::IndexBind(l, name) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut result = process(cx, *l)?;
+        if !(matches!(result.kind, Kind::Path { .. }) && result.group.is_none()) {
+            let preds = std::mem::take(&mut result.predicates);
+            result.stages.extend(preds.into_iter().map(Stage::Filter));
+            result = Expr::new(
+                Kind::Path {
+                    steps: vec![result],
+                    keep_singleton: false,
+                },
+                pos,
+            );
+        }
+        let step = last_step(&mut result);
+        if step.stages.is_empty() {
+            step.index = Some(name);
+        } else {
+            step.stages.push(Stage::Index(name));
+        }
+        step.tuple = true;
+        result
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_name(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Name(n) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut step = Expr::new(Kind::Name(n), pos);
+        step.keep_array = keep;
+        Expr::new(
+            Kind::Path {
+                steps: vec![step],
+                keep_singleton: keep,
+            },
+            pos,
+        )
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_neg(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Neg(x) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let x = boxed(cx, x)?;
+        let mut r = Expr::new(Kind::Neg(Box::new(Expr::new(Kind::Null, pos))), pos);
+        push_ancestry(&mut r, &x);
+        r.kind = Kind::Neg(x);
+        r
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_array(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Array(items) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut r = Expr::new(Kind::Null, pos);
+        let mut out = Vec::new();
+        for item in items {
+            let v = process(cx, item)?;
+            push_ancestry(&mut r, &v);
+            out.push(v);
+        }
+        r.kind = Kind::Array(out);
+        r
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_object(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Object(pairs) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut r = Expr::new(Kind::Null, pos);
+        let mut out = Vec::new();
+        for (k, v) in pairs {
+            let k = process(cx, k)?;
+            push_ancestry(&mut r, &k);
+            let v = process(cx, v)?;
+            push_ancestry(&mut r, &v);
+            out.push((k, v));
+        }
+        r.kind = Kind::Object(out);
+        r
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_binary(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Binary(op, l, r) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let (l, rr) = (boxed(cx, l)?, boxed(cx, r)?);
+        let mut out = Expr::new(Kind::Null, pos);
+        push_ancestry(&mut out, &l);
+        push_ancestry(&mut out, &rr);
+        out.kind = Kind::Binary(op, l, rr);
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_apply(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Apply(l, r) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let (l, r) = (boxed(cx, l)?, boxed(cx, r)?);
+        let keep = l.keep_array || r.keep_array;
+        let mut out = Expr::new(Kind::Apply(l, r), pos);
+        out.keep_array = keep;
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_cond(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Cond(c, t, f) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let c = boxed(cx, c)?;
+        let t = boxed(cx, t)?;
+        let f = f.map(|f| boxed(cx, f)).transpose()?;
+        let mut out = Expr::new(Kind::Null, pos);
+        push_ancestry(&mut out, &c);
+        push_ancestry(&mut out, &t);
+        if let Some(f) = &f {
+            push_ancestry(&mut out, f);
+        }
+        out.kind = Kind::Cond(c, t, f);
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_block(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Block(items) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut out = Expr::new(Kind::Null, pos);
+        let mut parts = Vec::new();
+        for item in items {
+            let part = process(cx, item)?;
+            push_ancestry(&mut out, &part);
+            parts.push(part);
+        }
+        out.kind = Kind::Block(parts);
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_bind(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Bind(n, v) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let v = boxed(cx, v)?;
+        let mut out = Expr::new(Kind::Null, pos);
+        push_ancestry(&mut out, &v);
+        out.kind = Kind::Bind(n, v);
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_call(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Call {
+        func,
+        args,
+        partial,
+    } = kind
+    else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let mut out = Expr::new(Kind::Null, pos);
+        let mut pargs = Vec::new();
+        for a in args {
+            let a = process(cx, a)?;
+            push_ancestry(&mut out, &a);
+            pargs.push(a);
+        }
+        out.kind = Kind::Call {
+            func: boxed(cx, func)?,
+            args: pargs,
+            partial,
+        };
+        out
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_lambda(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Lambda {
+        params,
+        body,
+        signature,
+    } = kind
+    else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let body = process(cx, (*body).clone())?;
+        Expr::new(
+            Kind::Lambda {
+                params,
+                body: Arc::new(body),
+                signature,
+            },
+            pos,
+        )
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_transform(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Transform {
+        pattern,
+        update,
+        delete,
+    } = kind
+    else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        Expr::new(
+            Kind::Transform {
+                pattern: boxed(cx, pattern)?,
+                update: boxed(cx, update)?,
+                delete: delete.map(|d| boxed(cx, d)).transpose()?,
+            },
+            pos,
+        )
+    })
+}
+
+#[inline(never)]
+#[allow(unused_variables)]
+fn process_parent(cx: &mut Proc, kind: Kind, pos: usize, keep: bool) -> Res<Expr> {
+    let Kind::Parent(_) = kind else {
+        unreachable!("dispatched by kind")
+    };
+    Ok({
+        let slot = Slot {
+            label: Label(Arc::new(AtomicUsize::new(cx.next_label))),
+            level: Arc::new(AtomicI64::new(1)),
+        };
+        cx.next_label += 1;
+        Expr::new(Kind::Parent(slot), pos)
+    })
 }
 
 /// JSONata's `processAST`: builds location paths and attaches filters, groups and sorts.
-fn process(e: Expr) -> Res<Expr> {
+fn process(cx: &mut Proc, e: Expr) -> Res<Expr> {
     let pos = e.pos;
     let keep = e.keep_array;
     let mut out = match e.kind {
-        Kind::Dot(l, r) => {
-            let lstep = process(*l)?;
-            let (mut steps, mut keep_singleton) = match lstep.kind {
-                Kind::Path {
-                    steps,
-                    keep_singleton,
-                } if lstep.predicates.is_empty() && lstep.group.is_none() => {
-                    (steps, keep_singleton)
-                }
-                _ => (vec![lstep], false),
-            };
-            let mut rest = process(*r)?;
-            match rest.kind {
-                Kind::Path {
-                    steps: rsteps,
-                    keep_singleton: k,
-                } if rest.group.is_none() => {
-                    steps.extend(rsteps);
-                    keep_singleton |= k;
-                }
-                _ => {
-                    rest.stages.append(&mut rest.predicates);
-                    steps.push(rest);
-                }
-            }
-            for s in &mut steps {
-                match &s.kind {
-                    Kind::Num(_) | Kind::Bool(_) | Kind::Null => {
-                        return Err(err(
-                            "S0213",
-                            s.pos,
-                            "The literal value cannot be used as a step within a path expression",
-                        ));
-                    }
-                    Kind::Str(name) => s.kind = Kind::Name(name.clone()),
-                    _ => {}
-                }
-                keep_singleton |= s.keep_array;
-            }
-            if let Some(first) = steps.first_mut()
-                && matches!(first.kind, Kind::Array(_))
-            {
-                first.cons_array = true;
-            }
-            if let Some(last) = steps.last_mut()
-                && matches!(last.kind, Kind::Array(_))
-            {
-                last.cons_array = true;
-            }
-            Expr::new(
-                Kind::Path {
-                    steps,
-                    keep_singleton,
-                },
-                pos,
-            )
-        }
-        Kind::Filter(l, r) => {
-            let mut result = process(*l)?;
-            let pred = process(*r)?;
-            match &mut result.kind {
-                Kind::Path { steps, .. } if result.group.is_none() => {
-                    let step = steps.last_mut().expect("paths have steps");
-                    if step.group.is_some() {
-                        return Err(err(
-                            "S0209",
-                            pos,
-                            "A predicate cannot follow a grouping expression in a step",
-                        ));
-                    }
-                    step.stages.push(pred);
-                }
-                _ => {
-                    if result.group.is_some() {
-                        return Err(err(
-                            "S0209",
-                            pos,
-                            "A predicate cannot follow a grouping expression in a step",
-                        ));
-                    }
-                    result.predicates.push(pred);
-                }
-            }
-            result
-        }
-        Kind::GroupBy(l, pairs) => {
-            let mut result = process(*l)?;
-            if result.group.is_some() {
-                return Err(err(
-                    "S0210",
-                    pos,
-                    "Each step can only have one grouping expression",
-                ));
-            }
-            result.group = Some(process_pairs(pairs)?);
-            result
-        }
-        Kind::OrderBy(l, terms) => {
-            let result = process(*l)?;
-            let mut path = match result.kind {
-                Kind::Path { .. } if result.group.is_none() => result,
-                _ => Expr::new(
-                    Kind::Path {
-                        steps: vec![result],
-                        keep_singleton: false,
-                    },
-                    pos,
-                ),
-            };
-            let terms = terms
-                .into_iter()
-                .map(|(t, d)| Ok((process(t)?, d)))
-                .collect::<Res<Vec<_>>>()?;
-            if let Kind::Path { steps, .. } = &mut path.kind {
-                steps.push(Expr::new(Kind::Sort(terms), pos));
-            }
-            path
-        }
-        Kind::Name(n) => {
-            let mut step = Expr::new(Kind::Name(n), pos);
-            step.keep_array = keep;
-            Expr::new(
-                Kind::Path {
-                    steps: vec![step],
-                    keep_singleton: keep,
-                },
-                pos,
-            )
-        }
-        Kind::Neg(x) => Expr::new(Kind::Neg(boxed(x)?), pos),
-        Kind::Array(items) => Expr::new(
-            Kind::Array(items.into_iter().map(process).collect::<Res<_>>()?),
-            pos,
-        ),
-        Kind::Object(pairs) => Expr::new(Kind::Object(process_pairs(pairs)?), pos),
-        Kind::Binary(op, l, r) => Expr::new(Kind::Binary(op, boxed(l)?, boxed(r)?), pos),
-        Kind::Apply(l, r) => Expr::new(Kind::Apply(boxed(l)?, boxed(r)?), pos),
-        Kind::Cond(c, t, f) => Expr::new(
-            Kind::Cond(boxed(c)?, boxed(t)?, f.map(boxed).transpose()?),
-            pos,
-        ),
-        Kind::Block(items) => Expr::new(
-            Kind::Block(items.into_iter().map(process).collect::<Res<_>>()?),
-            pos,
-        ),
-        Kind::Bind(n, v) => Expr::new(Kind::Bind(n, boxed(v)?), pos),
-        Kind::Call {
-            func,
-            args,
-            partial,
-        } => Expr::new(
-            Kind::Call {
-                func: boxed(func)?,
-                args: args.into_iter().map(process).collect::<Res<_>>()?,
-                partial,
-            },
-            pos,
-        ),
-        Kind::Lambda { params, body } => {
-            let body = process((*body).clone())?;
-            Expr::new(
-                Kind::Lambda {
-                    params,
-                    body: Arc::new(body),
-                },
-                pos,
-            )
-        }
-        Kind::Parent => {
-            return Err(err(
-                "S0217",
-                pos,
-                "The object representing the 'parent' cannot be derived from this expression",
-            ));
-        }
+        k @ Kind::Dot { .. } => process_dot(cx, k, pos, keep)?,
+        k @ Kind::Filter { .. } => process_filter(cx, k, pos, keep)?,
+        k @ Kind::GroupBy { .. } => process_group_by(cx, k, pos, keep)?,
+        k @ Kind::OrderBy { .. } => process_order_by(cx, k, pos, keep)?,
+        k @ Kind::Focus { .. } => process_focus(cx, k, pos, keep)?,
+        k @ Kind::IndexBind { .. } => process_index_bind(cx, k, pos, keep)?,
+        k @ Kind::Name { .. } => process_name(cx, k, pos, keep)?,
+        k @ Kind::Neg { .. } => process_neg(cx, k, pos, keep)?,
+        k @ Kind::Array { .. } => process_array(cx, k, pos, keep)?,
+        k @ Kind::Object { .. } => process_object(cx, k, pos, keep)?,
+        k @ Kind::Binary { .. } => process_binary(cx, k, pos, keep)?,
+        k @ Kind::Apply { .. } => process_apply(cx, k, pos, keep)?,
+        k @ Kind::Cond { .. } => process_cond(cx, k, pos, keep)?,
+        k @ Kind::Block { .. } => process_block(cx, k, pos, keep)?,
+        k @ Kind::Bind { .. } => process_bind(cx, k, pos, keep)?,
+        k @ Kind::Call { .. } => process_call(cx, k, pos, keep)?,
+        k @ Kind::Lambda { .. } => process_lambda(cx, k, pos, keep)?,
+        k @ Kind::Transform { .. } => process_transform(cx, k, pos, keep)?,
+        k @ Kind::Parent { .. } => process_parent(cx, k, pos, keep)?,
         other => Expr::new(other, pos),
     };
     out.keep_array |= keep;

@@ -22,6 +22,9 @@ pub(crate) struct Flags {
     pub cons: bool,
     /// The wrapper put around an array input document.
     pub outer: bool,
+    /// A tuple stream (objects with the item at `@` and its bindings), returned by a path
+    /// that a `%` further out reaches into; never unwrapped.
+    pub tuples: bool,
 }
 
 /// A JSONata value.
@@ -52,6 +55,14 @@ pub(crate) enum Func {
         body: Arc<Expr>,
         env: Env,
         input: Option<Val>,
+        signature: Option<Arc<crate::functions::Signature>>,
+    },
+    /// A transform `| pattern | update [, delete] |`: a function of one object.
+    Transform {
+        pattern: Rc<Expr>,
+        update: Rc<Expr>,
+        delete: Option<Rc<Expr>>,
+        env: Env,
     },
     /// A built-in library function, by name.
     Builtin(&'static str),
@@ -167,7 +178,7 @@ impl Val {
             Val::Null | Val::Func(_) => Value::Null,
             Val::Bool(b) => Value::Bool(*b),
             Val::Num(n) => num_to_json(*n)?,
-            Val::Str(s) => Value::String(s.to_string()),
+            Val::Str(s) => Value::String(json_string(s)),
             Val::Arr(a, _) => Value::Array(a.iter().map(Val::to_json).collect::<Res<_>>()?),
             Val::Obj(o) => {
                 let mut m = serde_json::Map::new();
@@ -179,6 +190,35 @@ impl Val {
                 Value::Object(m)
             }
         })
+    }
+}
+
+/// Where a lone UTF-16 surrogate (`"\uD800"` in an expression, which a Rust string cannot
+/// hold) is kept: the last 2,048 code points of plane 16 (private use), one per surrogate,
+/// so that `$encodeUrl` can refuse it (D3140) as jsonata-js does. In JSON output it is
+/// U+FFFD.
+const LONE_SURROGATE_BASE: u32 = 0x10_F800;
+
+/// The character for a UTF-16 code unit or code point from a `\u` escape.
+pub(crate) fn char_of_unit(unit: u32) -> char {
+    if (0xD800..0xE000).contains(&unit) {
+        return char::from_u32(LONE_SURROGATE_BASE + (unit - 0xD800)).unwrap_or('\u{FFFD}');
+    }
+    char::from_u32(unit).unwrap_or('\u{FFFD}')
+}
+
+/// Whether `c` stands for a lone surrogate (see [`char_of_unit`]).
+pub(crate) fn is_lone_surrogate(c: char) -> bool {
+    c as u32 >= LONE_SURROGATE_BASE
+}
+
+fn json_string(s: &str) -> String {
+    if s.chars().any(is_lone_surrogate) {
+        s.chars()
+            .map(|c| if is_lone_surrogate(c) { '\u{FFFD}' } else { c })
+            .collect()
+    } else {
+        s.to_string()
     }
 }
 
@@ -310,6 +350,18 @@ fn newline(indent: bool, level: usize, out: &mut String) {
     if indent {
         out.push('\n');
         out.push_str(&"  ".repeat(level));
+    }
+}
+
+/// A deep copy with fresh allocations for every object and array (`$clone`; the transform
+/// operator finds the objects to change in its copy by identity).
+pub(crate) fn deep_clone(v: &Val) -> Val {
+    match v {
+        Val::Arr(a, f) => Val::Arr(Rc::new(a.iter().map(deep_clone).collect()), *f),
+        Val::Obj(o) => Val::Obj(Rc::new(
+            o.iter().map(|(k, v)| (k.clone(), deep_clone(v))).collect(),
+        )),
+        v => v.clone(),
     }
 }
 

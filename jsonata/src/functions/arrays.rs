@@ -51,6 +51,7 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
         "not" => a.get(0).map(|v| Val::Bool(!truthy(Some(v)))),
         "exists" => Some(Val::Bool(a.get(0).is_some())),
         "type" => a.get(0).map(|v| Val::str(v.type_name())),
+        "clone" => a.get(0).map(crate::value::deep_clone),
         "count" => Some(Val::Num(a.arr(0).map(|v| v.len()).unwrap_or(0) as f64)),
         "append" => crate::value::append(a.get(0).cloned(), a.get(1).cloned()),
         "reverse" => a.arr(0).map(|mut v| {
@@ -62,14 +63,20 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             Val::array(v)
         }),
         "distinct" => match a.get(0) {
-            Some(Val::Arr(items, _)) => {
+            Some(v @ Val::Arr(items, _)) if items.len() <= 1 => Some(v.clone()),
+            Some(Val::Arr(items, flags)) => {
                 let mut out: Vec<Val> = Vec::new();
                 for it in items.iter() {
                     if !out.iter().any(|o| deep_equal(o, it)) {
                         out.push(it.clone());
                     }
                 }
-                Some(Val::seq(out))
+                // a sequence stays a sequence; an array stays an array, even of one item
+                Some(if flags.seq {
+                    Val::seq(out)
+                } else {
+                    Val::array(out)
+                })
             }
             v => v.cloned(),
         },
@@ -131,7 +138,9 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
             _ => None,
         },
         "lookup" => {
-            let key = a.str(1)?.ok_or_else(|| a.err(1))?;
+            let Some(key) = a.str(1)? else {
+                return Ok(None);
+            };
             match a.get(0) {
                 Some(Val::Obj(o)) => o.get(key.as_ref()).cloned(),
                 Some(Val::Arr(items, _)) => {

@@ -3,8 +3,10 @@
 //! shared by the families of functions in the submodules.
 
 mod arrays;
+mod datetime;
 mod numeric;
 mod sfn;
+mod signature;
 mod strings;
 
 use std::rc::Rc;
@@ -15,27 +17,8 @@ use crate::errors::{Res, err_np};
 use crate::eval::Evaluator;
 use crate::value::{Env, Frame, Func, Val};
 
+pub(crate) use signature::{Signature, bad_arg};
 pub(crate) use strings::{regex_match_object, to_string};
-
-/// A function's argument shape: how many parameters, how many are required, whether
-/// the context stands in for a missing first argument, and the first parameter's type.
-struct Sig {
-    arity: usize,
-    min: usize,
-    ctx: bool,
-    first: char,
-    variadic: bool,
-}
-
-const fn sig(arity: usize, min: usize, ctx: bool, first: char) -> Sig {
-    Sig {
-        arity,
-        min,
-        ctx,
-        first,
-        variadic: false,
-    }
-}
 
 /// Every built-in function name.
 pub(crate) const NAMES: &[&str] = &[
@@ -63,6 +46,9 @@ pub(crate) const NAMES: &[&str] = &[
     "random",
     "formatNumber",
     "formatBase",
+    "formatInteger",
+    "parseInteger",
+    "clone",
     "sum",
     "max",
     "min",
@@ -108,57 +94,87 @@ pub(crate) const NAMES: &[&str] = &[
     "decodeUrl",
 ];
 
-fn signature(name: &str) -> Sig {
+/// The signature text of a built-in (jsonata-js 2.0.6's, and for the functions Step
+/// Functions adds, their documented arguments).
+fn signature_text(name: &str) -> &'static str {
     match name {
-        "string" => sig(2, 1, true, 'x'),
-        "length" | "uppercase" | "lowercase" | "trim" | "base64encode" | "base64decode"
-        | "encodeUrlComponent" | "encodeUrl" | "decodeUrlComponent" | "decodeUrl" => {
-            sig(1, 1, true, 's')
-        }
-        "substring" => sig(3, 2, true, 's'),
-        "substringBefore" | "substringAfter" | "contains" => sig(2, 2, true, 's'),
-        "pad" => sig(3, 2, true, 's'),
-        "split" => sig(3, 2, true, 's'),
-        "join" => sig(2, 1, false, 'a'),
-        "replace" => sig(4, 3, true, 's'),
-        "match" => sig(3, 2, true, 's'),
-        "number" | "boolean" | "not" | "keys" | "spread" => sig(1, 1, true, 'x'),
-        "abs" | "floor" | "ceil" | "sqrt" => sig(1, 1, true, 'n'),
-        "round" | "formatBase" => sig(2, 1, true, 'n'),
-        "power" => sig(2, 2, true, 'n'),
-        "random" => sig(1, 0, false, 'n'),
-        "formatNumber" => sig(3, 2, true, 'n'),
-        "sum" | "max" | "min" | "average" | "count" | "reverse" | "shuffle" | "distinct"
-        | "merge" | "type" | "exists" | "parse" | "error" => sig(1, 1, false, 'x'),
-        "append" | "map" | "filter" | "partition" => sig(2, 2, false, 'x'),
-        "sort" | "single" => sig(2, 1, false, 'a'),
-        "zip" => Sig {
-            arity: 0,
-            min: 0,
-            ctx: false,
-            first: 'a',
-            variadic: true,
-        },
-        "lookup" => sig(2, 2, true, 'x'),
-        "each" => sig(2, 2, true, 'o'),
-        "sift" => sig(2, 1, true, 'o'),
-        "reduce" => sig(3, 2, false, 'a'),
-        "now" => sig(2, 0, false, 's'),
-        "millis" | "uuid" => sig(0, 0, false, 'x'),
-        "fromMillis" => sig(3, 1, true, 'n'),
-        "toMillis" => sig(2, 1, true, 's'),
-        "range" => sig(3, 3, false, 'n'),
-        "hash" => sig(2, 2, false, 's'),
-        "assert" => sig(2, 2, false, 'b'),
-        "eval" => sig(2, 1, false, 's'),
-        _ => sig(0, 0, false, 'x'),
+        "sum" | "max" | "min" | "average" => "<a<n>:n>",
+        "count" => "<a:n>",
+        "string" => "<x-b?:s>",
+        "substring" => "<s-nn?:s>",
+        "substringBefore" | "substringAfter" => "<s-s:s>",
+        "lowercase" | "uppercase" | "trim" | "base64encode" | "base64decode"
+        | "encodeUrlComponent" | "encodeUrl" | "decodeUrlComponent" | "decodeUrl" => "<s-:s>",
+        "length" => "<s-:n>",
+        "pad" => "<s-ns?:s>",
+        "match" => "<s-f<s:o>n?:a<o>>",
+        "contains" => "<s-(sf):b>",
+        "replace" => "<s-(sf)(sf)n?:s>",
+        "split" => "<s-(sf)n?:a<s>>",
+        "join" => "<a<s>s?:s>",
+        "formatNumber" => "<n-so?:s>",
+        "formatBase" => "<n-n?:s>",
+        "formatInteger" => "<n-s:s>",
+        "parseInteger" => "<s-s:n>",
+        "number" => "<(nsb)-:n>",
+        "floor" | "ceil" | "abs" | "sqrt" => "<n-:n>",
+        "round" => "<n-n?:n>",
+        "power" => "<n-n:n>",
+        "boolean" | "not" => "<x-:b>",
+        "map" | "filter" => "<af>",
+        "zip" => "<a+>",
+        "single" => "<af?>",
+        "reduce" => "<afj?:j>",
+        "sift" => "<o-f?:o>",
+        "keys" => "<x-:a<s>>",
+        "lookup" => "<x-s:x>",
+        "append" => "<xx:a>",
+        "exists" => "<x:b>",
+        "spread" => "<x-:a<o>>",
+        "merge" => "<a<o>:o>",
+        "reverse" | "shuffle" => "<a:a>",
+        "each" => "<o-f:a>",
+        "error" => "<s?:x>",
+        "assert" => "<bs?:x>",
+        "type" => "<x:s>",
+        "sort" => "<af?:a>",
+        "distinct" => "<x:x>",
+        "eval" => "<sx?:x>",
+        "toMillis" => "<s-s?:n>",
+        "fromMillis" => "<n-s?s?:s>",
+        "clone" => "<(oa)-:o>",
+        "now" => "<s?s?:s>",
+        "millis" => "<:n>",
+        // Step Functions' own functions
+        "random" => "<(ns)?:n>",
+        "uuid" => "<:s>",
+        "partition" => "<an:a>",
+        "range" => "<nnn:a>",
+        "hash" => "<ss?:s>",
+        "parse" => "<s:x>",
+        _ => "<x*>",
     }
+}
+
+/// The parsed signature of a built-in (parsed once per process).
+fn signature(name: &str) -> &'static Signature {
+    static SIGS: std::sync::OnceLock<std::collections::HashMap<&'static str, Signature>> =
+        std::sync::OnceLock::new();
+    let sigs = SIGS.get_or_init(|| {
+        NAMES
+            .iter()
+            .map(|n| {
+                let sig = Signature::parse(signature_text(n), 0).expect("built-in signature");
+                (*n, sig)
+            })
+            .collect()
+    });
+    &sigs[name]
 }
 
 /// The number of parameters of a built-in (used by higher-order functions).
 pub(crate) fn arity(name: &str) -> usize {
-    let s = signature(name);
-    if s.variadic { 1 } else { s.min.max(1) }
+    signature(name).required().max(1)
 }
 
 /// A scope holding every built-in function: built once per thread and shared (evaluations
@@ -176,57 +192,18 @@ pub(crate) fn builtins_env() -> Env {
     BUILTINS.with(Rc::clone)
 }
 
-fn type_matches(t: char, v: &Val) -> bool {
-    match t {
-        's' => matches!(v, Val::Str(_)),
-        'n' => matches!(v, Val::Num(_)),
-        'o' => matches!(v, Val::Obj(_)),
-        'b' => matches!(v, Val::Bool(_)),
-        'a' => true,
-        _ => true,
-    }
-}
-
-/// `T0410`: an argument does not match the function's signature.
-pub(crate) fn bad_arg(name: &str, index: usize) -> crate::JsonataError {
-    err_np(
-        "T0410",
-        &format!("Argument {index} of function {name} does not match function signature"),
-    )
-}
-
 /// Calls the built-in `name`.
 pub(crate) fn call(
     ev: &Evaluator,
     name: &str,
-    mut args: Vec<Option<Val>>,
+    args: Vec<Option<Val>>,
     input: Option<&Val>,
 ) -> Res<Option<Val>> {
-    let s = signature(name);
-    if s.ctx {
-        let first_mismatch = args.len() < s.arity
-            && matches!(args.first(), Some(Some(v)) if v.is_func() && s.first != 'f');
-        if args.len() < s.min || first_mismatch {
-            if let Some(c) = input
-                && !type_matches(s.first, c)
-            {
-                return Err(err_np(
-                    "T0411",
-                    &format!(
-                        "Context value is not a compatible type with argument 1 of function {name}"
-                    ),
-                ));
-            }
-            let c = match input {
-                Some(Val::Arr(a, f)) if f.outer => a.first().cloned(),
-                i => i.cloned(),
-            };
-            args.insert(0, c);
-        }
-    }
-    if !s.variadic && args.len() > s.arity {
-        return Err(bad_arg(name, s.arity + 1));
-    }
+    let context = match input {
+        Some(Val::Arr(a, f)) if f.outer => a.first().cloned(),
+        i => i.cloned(),
+    };
+    let args = signature(name).validate(name, args, context.as_ref())?;
     let a = Args { name, args };
     match name {
         "string" | "length" | "substring" | "substringBefore" | "substringAfter" | "uppercase"
@@ -234,7 +211,8 @@ pub(crate) fn call(
         | "base64encode" | "base64decode" | "encodeUrlComponent" | "encodeUrl"
         | "decodeUrlComponent" | "decodeUrl" => strings::call(ev, a),
         "number" | "abs" | "floor" | "ceil" | "round" | "power" | "sqrt" | "random"
-        | "formatNumber" | "formatBase" | "sum" | "max" | "min" | "average" => numeric::call(a),
+        | "formatNumber" | "formatBase" | "sum" | "max" | "min" | "average" | "formatInteger"
+        | "parseInteger" => numeric::call(a),
         "now" | "millis" | "fromMillis" | "toMillis" | "uuid" | "partition" | "range" | "hash"
         | "parse" | "error" | "assert" | "eval" => sfn::call(ev, a, input),
         _ => arrays::call(ev, a, input),

@@ -1,237 +1,16 @@
 //! Date/time functions, `$error`/`$assert`/`$eval`, and the functions Step Functions
 //! adds to JSONata: `$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use md5::Digest;
 
 use super::Args;
 use crate::errors::{Res, err_np};
 use crate::eval::Evaluator;
-use crate::value::{Val, format_number};
-
-fn offset_of(tz: Option<&str>) -> Res<FixedOffset> {
-    let Some(tz) = tz else {
-        return Ok(FixedOffset::east_opt(0).expect("zero offset"));
-    };
-    let t = tz.trim();
-    let (sign, rest) = match t.chars().next() {
-        Some('-') => (-1, &t[1..]),
-        Some('+') => (1, &t[1..]),
-        _ => (1, t),
-    };
-    let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
-    let (h, m) = match digits.len() {
-        1 | 2 => (digits.parse::<i32>().unwrap_or(0), 0),
-        3 | 4 => {
-            let split = digits.len() - 2;
-            (
-                digits[..split].parse().unwrap_or(0),
-                digits[split..].parse().unwrap_or(0),
-            )
-        }
-        _ => (0, 0),
-    };
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-        .ok_or_else(|| err_np("D3134", &format!("Invalid timezone: {tz}")))
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-fn name_case(name: &str, modifier: &str) -> String {
-    let (case, width) = match modifier.split_once(',') {
-        Some((c, w)) => (c, w.split('-').next().and_then(|w| w.parse::<usize>().ok())),
-        None => (modifier, None),
-    };
-    let mut s = match case {
-        "N" => name.to_uppercase(),
-        "n" => name.to_lowercase(),
-        _ => name.to_string(),
-    };
-    if let Some(w) = width {
-        s = s.chars().take(w).collect();
-    }
-    s
-}
-
-fn number_mod(n: i64, modifier: &str) -> String {
-    let digits = modifier.split(',').next().unwrap_or("");
-    let width = digits.chars().filter(|c| c.is_ascii_digit()).count();
-    if width > 1 {
-        format!("{n:0width$}")
-    } else {
-        n.to_string()
-    }
-}
-
-/// Formats `dt` with an XPath date/time picture (common components only).
-fn format_picture(dt: &DateTime<FixedOffset>, picture: &str) -> Res<String> {
-    let mut out = String::new();
-    let chars: Vec<char> = picture.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '[' {
-            if chars.get(i + 1) == Some(&'[') {
-                out.push('[');
-                i += 2;
-                continue;
-            }
-            let Some(end) = chars[i..].iter().position(|&x| x == ']') else {
-                return Err(err_np(
-                    "D3135",
-                    "No matching closing bracket ']' in date/time picture string",
-                ));
-            };
-            let marker: String = chars[i + 1..i + end]
-                .iter()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            i += end + 1;
-            let mut mc = marker.chars();
-            let comp = mc.next().unwrap_or(' ');
-            let modifier: String = mc.collect();
-            let text = match comp {
-                'Y' => {
-                    let y = dt.year() as i64;
-                    if modifier.starts_with("01")
-                        && modifier.chars().filter(|c| c.is_ascii_digit()).count() == 2
-                    {
-                        format!("{:02}", y % 100)
-                    } else {
-                        number_mod(y, &modifier)
-                    }
-                }
-                'M' if modifier.starts_with('N') || modifier.starts_with('n') => {
-                    name_case(MONTHS[dt.month0() as usize], &modifier)
-                }
-                'M' => number_mod(dt.month() as i64, &modifier),
-                'D' => number_mod(dt.day() as i64, &modifier),
-                'd' => number_mod(dt.ordinal() as i64, &modifier),
-                'F' if modifier.is_empty()
-                    || modifier.starts_with('N')
-                    || modifier.starts_with('n') =>
-                {
-                    name_case(
-                        DAYS[dt.weekday().num_days_from_monday() as usize],
-                        if modifier.is_empty() { "n" } else { &modifier },
-                    )
-                }
-                'F' => number_mod(dt.weekday().number_from_monday() as i64, &modifier),
-                'H' => number_mod(dt.hour() as i64, &modifier),
-                'h' => {
-                    let h = dt.hour() % 12;
-                    number_mod(if h == 0 { 12 } else { h } as i64, &modifier)
-                }
-                'P' => {
-                    let s = if dt.hour() < 12 { "am" } else { "pm" };
-                    if modifier.starts_with('N') {
-                        s.to_uppercase()
-                    } else {
-                        s.to_string()
-                    }
-                }
-                'm' => number_mod(
-                    dt.minute() as i64,
-                    if modifier.is_empty() { "01" } else { &modifier },
-                ),
-                's' => number_mod(
-                    dt.second() as i64,
-                    if modifier.is_empty() { "01" } else { &modifier },
-                ),
-                'f' => {
-                    let ms = dt.timestamp_subsec_millis() as i64;
-                    let w = modifier
-                        .chars()
-                        .filter(|c| c.is_ascii_digit())
-                        .count()
-                        .max(1);
-                    let s = format!("{ms:03}");
-                    if w <= 3 {
-                        s[..w].to_string()
-                    } else {
-                        format!("{s:0<w$}")
-                    }
-                }
-                'Z' | 'z' => {
-                    let secs = dt.offset().local_minus_utc();
-                    if secs == 0 && modifier.contains('t') {
-                        "Z".to_string()
-                    } else {
-                        let sign = if secs < 0 { '-' } else { '+' };
-                        let (h, m) = (secs.abs() / 3600, (secs.abs() % 3600) / 60);
-                        let body = if modifier.contains(':') || modifier.is_empty() {
-                            format!("{sign}{h:02}:{m:02}")
-                        } else {
-                            format!("{sign}{h:02}{m:02}")
-                        };
-                        if comp == 'z' {
-                            format!("GMT{body}")
-                        } else {
-                            body
-                        }
-                    }
-                }
-                _ => {
-                    return Err(err_np(
-                        "D3137",
-                        &format!("Unsupported date/time component: [{marker}]"),
-                    ));
-                }
-            };
-            out.push_str(&text);
-        } else if c == ']' && chars.get(i + 1) == Some(&']') {
-            out.push(']');
-            i += 2;
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    Ok(out)
-}
+use crate::value::Val;
 
 fn from_millis(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Res<String> {
-    let utc = Utc
-        .timestamp_millis_opt(ms.floor() as i64)
-        .single()
-        .ok_or_else(|| {
-            err_np(
-                "D3137",
-                &format!("Invalid timestamp: {}", format_number(ms)),
-            )
-        })?;
-    match picture {
-        None if tz.is_none() => Ok(utc.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-        picture => {
-            let dt = utc.with_timezone(&offset_of(tz)?);
-            format_picture(
-                &dt,
-                picture.unwrap_or("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"),
-            )
-        }
-    }
+    super::datetime::from_millis(ms, picture, tz)
 }
 
 /// Parses an ISO 8601 timestamp (full or partial) into milliseconds since the epoch.
@@ -303,7 +82,21 @@ pub(super) fn call(ev: &Evaluator, a: Args, _input: Option<&Val>) -> Res<Option<
         }
         "toMillis" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
-            match to_millis(&s) {
+            if let Some(pic) = a.str(1)? {
+                return Ok(
+                    super::datetime::parse_datetime(&s, &pic, ev.now_millis as f64)?.map(Val::Num),
+                );
+            }
+            let iso = fancy_regex::Regex::new(
+                r"^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$",
+            )
+            .expect("valid");
+            let parsed = if iso.is_match(s.as_ref()).unwrap_or(false) {
+                to_millis(&s)
+            } else {
+                None
+            };
+            match parsed {
                 Some(ms) => Some(Val::Num(ms as f64)),
                 None => {
                     return Err(err_np(

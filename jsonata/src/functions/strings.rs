@@ -90,6 +90,76 @@ pub(crate) fn regex_match_object(re: &fancy_regex::Regex, s: &str, _from: usize)
     found.first().map(|f| match_obj(f, true))
 }
 
+/// The matches of a matcher: a regex, or a custom matcher function, called with the string,
+/// that returns `{match, start, end, groups, next}` (or undefined for no match), `next`
+/// being called with no argument for the next match (jsonata-js `evaluateMatcher`).
+fn matches_of(ev: &Evaluator, m: &Val, s: &str, limit: Option<usize>) -> Res<Vec<Found>> {
+    if let Some(re) = regex_of(m) {
+        return find_all(&re, s, limit);
+    }
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let byte_at = |ci: usize| chars.get(ci).map(|(b, _)| *b).unwrap_or(s.len());
+    let mut out = Vec::new();
+    let mut result = ev.apply(m, vec![Some(Val::str(s))], None, 0)?;
+    while let Some(r) = result {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        let Val::Obj(o) = &r else {
+            return Err(matcher_error());
+        };
+        let num = |k: &str| match o.get(k) {
+            Some(Val::Num(n)) => Some(*n),
+            _ => None,
+        };
+        let next = o.get("next").filter(|n| n.is_func()).cloned();
+        let groups = match o.get("groups") {
+            Some(Val::Arr(g, _)) => Some(g.clone()),
+            _ => None,
+        };
+        if num("start").is_none() && groups.is_none() && next.is_none() {
+            return Err(matcher_error());
+        }
+        let text = match o.get("match") {
+            Some(Val::Str(t)) => t.to_string(),
+            _ => String::new(),
+        };
+        let start = num("start").unwrap_or(0.0).max(0.0) as usize;
+        let end = num("end")
+            .map(|e| e.max(0.0) as usize)
+            .unwrap_or(start + text.chars().count());
+        out.push(Found {
+            start,
+            end,
+            byte_start: byte_at(start),
+            byte_end: byte_at(end.max(start)),
+            text,
+            groups: groups
+                .map(|g| {
+                    g.iter()
+                        .map(|x| match x {
+                            Val::Str(t) => Some(t.to_string()),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+        result = match next {
+            Some(n) => ev.apply(&n, Vec::new(), None, 0)?,
+            None => None,
+        };
+    }
+    Ok(out)
+}
+
+fn matcher_error() -> crate::JsonataError {
+    err_np(
+        "T1010",
+        "The matcher function argument passed to function match does not return the correct object structure",
+    )
+}
+
 fn regex_of(v: &Val) -> Option<std::sync::Arc<fancy_regex::Regex>> {
     match v {
         Val::Func(f) => match f.as_ref() {
@@ -331,9 +401,8 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
             let Some(s) = a.str(0)? else { return Ok(None) };
             match a.get(1) {
                 Some(Val::Str(t)) => Some(Val::Bool(s.contains(t.as_ref()))),
-                Some(v) if regex_of(v).is_some() => {
-                    let re = regex_of(v).expect("checked");
-                    Some(Val::Bool(!find_all(&re, &s, Some(1))?.is_empty()))
+                Some(v @ Val::Func(_)) => {
+                    Some(Val::Bool(!matches_of(ev, v, &s, Some(1))?.is_empty()))
                 }
                 _ => return Err(a.err(1)),
             }
@@ -357,11 +426,10 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                         s.split(sep.as_ref()).map(str::to_string).collect()
                     }
                 }
-                Some(v) if regex_of(v).is_some() => {
-                    let re = regex_of(v).expect("checked");
+                Some(v @ Val::Func(_)) => {
                     let mut parts = Vec::new();
                     let mut last = 0;
-                    for f in find_all(&re, &s, None)? {
+                    for f in matches_of(ev, v, &s, limit)? {
                         parts.push(s[last..f.byte_start].to_string());
                         last = f.byte_end;
                     }
@@ -429,9 +497,7 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                         })
                         .collect()
                 }
-                Some(v) if regex_of(v).is_some() => {
-                    find_all(&regex_of(v).expect("checked"), &s, limit)?
-                }
+                Some(v @ Val::Func(_)) => matches_of(ev, v, &s, limit)?,
                 _ => return Err(a.err(1)),
             };
             let literal = matches!(a.get(1), Some(Val::Str(_)));
@@ -459,7 +525,7 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
         }
         "match" => {
             let Some(s) = a.str(0)? else { return Ok(None) };
-            let Some(re) = a.get(1).and_then(regex_of) else {
+            let Some(matcher) = a.get(1).filter(|m| m.is_func()).cloned() else {
                 return Err(a.err(1));
             };
             let limit = match a.num(2)? {
@@ -471,7 +537,7 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                 }
                 l => l.map(|l| l.floor() as usize),
             };
-            let found = find_all(&re, &s, limit)?;
+            let found = matches_of(ev, &matcher, &s, limit)?;
             Some(Val::seq(
                 found.iter().map(|f| match_obj(f, false)).collect(),
             ))
@@ -491,10 +557,19 @@ pub(super) fn call(ev: &Evaluator, a: Args) -> Res<Option<Val>> {
                 Some(Val::str(&String::from_utf8_lossy(&bytes)))
             }
         },
-        "encodeUrlComponent" => a.str(0)?.map(|s| Val::str(&url_encode(&s, "-_.!~*'()"))),
-        "encodeUrl" => a
-            .str(0)?
-            .map(|s| Val::str(&url_encode(&s, "-_.!~*'();/?:@&=+$,#[]"))),
+        "encodeUrlComponent" | "encodeUrl" => match a.str(0)? {
+            None => None,
+            Some(s) if s.chars().any(crate::value::is_lone_surrogate) => {
+                return Err(err_np(
+                    "D3140",
+                    &format!("Malformed URL passed to ${name}(): \"{s}\""),
+                ));
+            }
+            Some(s) if name == "encodeUrl" => {
+                Some(Val::str(&url_encode(&s, "-_.!~*'();/?:@&=+$,#[]")))
+            }
+            Some(s) => Some(Val::str(&url_encode(&s, "-_.!~*'()"))),
+        },
         "decodeUrlComponent" | "decodeUrl" => match a.str(0)? {
             None => None,
             Some(s) => Some(Val::str(&url_decode(&s, name)?)),
