@@ -43,6 +43,8 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "cargo test"
 cargo test --workspace --quiet
+log "JSONata differential test (asl-jsonata against jsonata-js 2.0.6)"
+bash jsonata/differential/run.sh
 log "CDK app: npm ci, unit tests (cdk-nag included), cdk synth, cfn-lint"
 export CDK_DISABLE_CLI_TELEMETRY=true
 (

@@ -26,12 +26,17 @@
 //! be recognised either; a deployment that uses them must not route them to internal
 //! networks (or must refuse them at the network layer).
 //!
-//! An allow-list (`HTTP_FETCH_ALLOW`, comma-separated CIDRs such as `127.0.0.1/32,::1/128`)
-//! re-admits specific ranges, for tests against a local server. The allow-list is matched
-//! against the address as resolved (an allow-listed `127.0.0.1/32` does not admit
-//! `::ffff:127.0.0.1`).
+//! Two allow-lists re-admit non-public addresses, for a local server (the demo's, a test's):
+//! `HTTP_FETCH_ALLOW_HOSTS`, comma-separated `address:port` endpoints such as
+//! `127.0.0.1:8765,[::1]:8765` (the narrow one: one port of one address), and
+//! `HTTP_FETCH_ALLOW`, comma-separated CIDRs such as `127.0.0.1/32` (every port of a range).
+//! Both are matched against the address as resolved (an allow-listed `127.0.0.1/32` does not
+//! admit `::ffff:127.0.0.1`), and neither can admit the instance metadata service: IPv4
+//! link-local 169.254.0.0/16 (in any IPv6 embedding too) and AWS's IPv6 metadata address
+//! `fd00:ec2::254` stay refused whatever the lists say. [`AddressPolicy::check_endpoint`]
+//! says when a list admitted an address, so the caller can log it.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// A CIDR block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,15 +45,19 @@ pub struct Cidr {
     prefix: u8,
 }
 
-/// An allow-list entry could not be read.
+/// An allow-list entry could not be read (the message names the entry and the fix).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a CIDR block; write e.g. `127.0.0.1/32` or `::1/128`")]
+#[error("{0}")]
 pub struct CidrError(String);
 
 impl std::str::FromStr for Cidr {
     type Err = CidrError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || CidrError(s.to_owned());
+        let bad = || {
+            CidrError(format!(
+                "`{s}` is not a CIDR block; write e.g. `127.0.0.1/32` or `::1/128`"
+            ))
+        };
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
@@ -91,34 +100,120 @@ impl Cidr {
 #[derive(Debug, Clone, Default)]
 pub struct AddressPolicy {
     allow: Vec<Cidr>,
+    endpoints: Vec<SocketAddr>,
 }
+
+/// Why [`AddressPolicy::check_endpoint`] let an address through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admitted {
+    /// The address is public.
+    Public,
+    /// A non-public address an allow-list admitted (log it): the list's name and the reason
+    /// the address is not public.
+    Listed {
+        /// `HTTP_FETCH_ALLOW_HOSTS` or `HTTP_FETCH_ALLOW`.
+        list: &'static str,
+        /// What kind of address it is (`loopback (127.0.0.0/8)`, ...).
+        reason: &'static str,
+    },
+}
+
+/// The endpoint allow-list's variable.
+pub const ALLOW_HOSTS_VAR: &str = "HTTP_FETCH_ALLOW_HOSTS";
+/// The CIDR allow-list's variable.
+pub const ALLOW_CIDRS_VAR: &str = "HTTP_FETCH_ALLOW";
 
 impl AddressPolicy {
     /// A policy with an allow-list.
     pub fn with_allow_list(allow: Vec<Cidr>) -> Self {
-        Self { allow }
-    }
-
-    /// Reads `HTTP_FETCH_ALLOW`.
-    pub fn from_env() -> Result<Self, CidrError> {
-        let allow = std::env::var("HTTP_FETCH_ALLOW")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { allow })
-    }
-
-    /// `Err(reason)` when the policy refuses `ip`.
-    pub fn check(&self, ip: IpAddr) -> Result<(), &'static str> {
-        if self.allow.iter().any(|c| c.contains(ip)) {
-            return Ok(());
+        Self {
+            allow,
+            endpoints: Vec::new(),
         }
-        match non_public_reason(ip) {
-            Some(reason) => Err(reason),
-            None => Ok(()),
+    }
+
+    /// A policy that admits exactly these `address:port` endpoints.
+    pub fn with_endpoints(endpoints: Vec<SocketAddr>) -> Self {
+        Self {
+            allow: Vec::new(),
+            endpoints,
+        }
+    }
+
+    /// Reads `HTTP_FETCH_ALLOW` (CIDRs) and `HTTP_FETCH_ALLOW_HOSTS` (`address:port`).
+    pub fn from_env() -> Result<Self, CidrError> {
+        let list = |name: &str| {
+            std::env::var(name)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let allow = list(ALLOW_CIDRS_VAR)
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<_>, _>>()?;
+        let endpoints = list(ALLOW_HOSTS_VAR)
+            .iter()
+            .map(|s| parse_endpoint(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { allow, endpoints })
+    }
+
+    /// `Err(reason)` when the policy refuses `ip` (on any port: the endpoint list is not
+    /// consulted; see [`AddressPolicy::check_endpoint`]).
+    pub fn check(&self, ip: IpAddr) -> Result<(), &'static str> {
+        self.admit(ip, None).map(|_| ())
+    }
+
+    /// Whether a connection to `addr` may be made, and why: `Err(reason)` when refused.
+    pub fn check_endpoint(&self, addr: SocketAddr) -> Result<Admitted, &'static str> {
+        self.admit(addr.ip(), Some(addr))
+    }
+
+    fn admit(&self, ip: IpAddr, endpoint: Option<SocketAddr>) -> Result<Admitted, &'static str> {
+        let Some(reason) = non_public_reason(ip) else {
+            return Ok(Admitted::Public);
+        };
+        let list = if endpoint.is_some_and(|e| self.endpoints.contains(&e)) {
+            ALLOW_HOSTS_VAR
+        } else if self.allow.iter().any(|c| c.contains(ip)) {
+            ALLOW_CIDRS_VAR
+        } else {
+            return Err(reason);
+        };
+        match metadata_reason(ip) {
+            Some(never) => Err(never),
+            None => Ok(Admitted::Listed { list, reason }),
+        }
+    }
+}
+
+/// Reads one `HTTP_FETCH_ALLOW_HOSTS` entry: an IP address and a port.
+fn parse_endpoint(text: &str) -> Result<SocketAddr, CidrError> {
+    text.parse().map_err(|_| {
+        CidrError(format!(
+            "`{text}` in {ALLOW_HOSTS_VAR} is not an `address:port` endpoint; write e.g. `127.0.0.1:8765` or `[::1]:8765` (an IP address, not a host name)"
+        ))
+    })
+}
+
+/// Why `ip` is the instance metadata service (or could reach it), which no allow-list admits.
+fn metadata_reason(ip: IpAddr) -> Option<&'static str> {
+    const LINK_LOCAL: &str = "link-local, including instance metadata (169.254.0.0/16), which no allow-list admits";
+    let link_local = |v4: Ipv4Addr| in_v4(v4, [169, 254, 0, 0], 16);
+    match ip {
+        IpAddr::V4(v4) => link_local(v4).then_some(LINK_LOCAL),
+        IpAddr::V6(v6) => {
+            if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+                return Some("the instance metadata service's IPv6 address (fd00:ec2::254), which no allow-list admits");
+            }
+            embedded_v4(v6)
+                .into_iter()
+                .any(link_local)
+                .then_some(LINK_LOCAL)
         }
     }
 }
@@ -247,6 +342,71 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_allowance_admits_that_port_of_that_address_only_and_says_so() {
+        let policy = AddressPolicy::with_endpoints(vec!["127.0.0.1:8765".parse().unwrap()]);
+        assert_eq!(
+            policy.check_endpoint("127.0.0.1:8765".parse().unwrap()),
+            Ok(Admitted::Listed {
+                list: ALLOW_HOSTS_VAR,
+                reason: "loopback (127.0.0.0/8)"
+            })
+        );
+        for other in ["127.0.0.1:8766", "127.0.0.2:8765", "[::ffff:127.0.0.1]:8765"] {
+            assert!(
+                policy.check_endpoint(other.parse().unwrap()).is_err(),
+                "{other} must stay refused"
+            );
+        }
+        // The plain address check does not consult the endpoint list.
+        assert!(policy.check("127.0.0.1".parse().unwrap()).is_err());
+        assert_eq!(
+            policy.check_endpoint("8.8.8.8:443".parse().unwrap()),
+            Ok(Admitted::Public)
+        );
+    }
+
+    #[test]
+    fn no_allow_list_admits_the_metadata_service() {
+        let policy = AddressPolicy {
+            allow: vec!["0.0.0.0/0".parse().unwrap(), "::/0".parse().unwrap()],
+            endpoints: vec![
+                "169.254.169.254:80".parse().unwrap(),
+                "[fd00:ec2::254]:80".parse().unwrap(),
+                "[::ffff:169.254.169.254]:80".parse().unwrap(),
+            ],
+        };
+        for addr in [
+            "169.254.169.254:80",
+            "169.254.170.2:80",
+            "[fd00:ec2::254]:80",
+            "[::ffff:169.254.169.254]:80",
+            "[64:ff9b::a9fe:a9fe]:80",
+        ] {
+            let verdict = policy.check_endpoint(addr.parse().unwrap());
+            assert!(
+                verdict.is_err_and(|r| r.contains("no allow-list admits")),
+                "{addr}: {verdict:?}"
+            );
+        }
+        // The wide lists still admit other private addresses, naming the list.
+        assert_eq!(
+            policy.check_endpoint("10.0.0.1:80".parse().unwrap()),
+            Ok(Admitted::Listed {
+                list: ALLOW_CIDRS_VAR,
+                reason: "private (10.0.0.0/8)"
+            })
+        );
+    }
+
+    #[test]
+    fn an_endpoint_entry_must_be_an_address_and_a_port() {
+        for bad in ["localhost:8765", "127.0.0.1", "127.0.0.1:http"] {
+            let error = parse_endpoint(bad).unwrap_err().to_string();
+            assert!(error.contains("address:port"), "{bad}: {error}");
+        }
+    }
 
     fn refused(s: &str) -> bool {
         AddressPolicy::default().check(s.parse().unwrap()).is_err()

@@ -61,6 +61,118 @@ fn the_example_plan_runs_on_the_real_binaries() {
     assert!(offload.path().join(key).is_file(), "{pointer}");
 }
 
+/// Serves `body` as `application/json` at every path of a loopback port, for `requests`
+/// requests; returns the port.
+fn serve_json(body: Vec<u8>, requests: usize) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests).flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = reader.into_inner();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    port
+}
+
+#[test]
+fn the_demo_plan_fetches_a_multi_megabyte_report_and_answers_from_its_pointer() {
+    // A 3 MB report; every 997th item is out of stock (the SKUs are known here, not read
+    // back from our tools).
+    let items: Vec<Value> = (1..=30_000)
+        .map(|i| {
+            serde_json::json!({
+                "sku": format!("SKU-{i:06}"),
+                "stock": if i % 997 == 0 { 0 } else { i % 500 + 1 },
+                "description": "a replacement part, described at some length for size",
+            })
+        })
+        .collect();
+    let expected: Vec<String> = (1..=30_000)
+        .filter(|i| i % 997 == 0)
+        .map(|i| format!("SKU-{i:06}"))
+        .collect();
+    let body = serde_json::to_vec(&serde_json::json!({"items": items})).unwrap();
+    assert!(body.len() > 2_000_000, "{}", body.len());
+    let port = serve_json(body.clone(), 4);
+    let plan =
+        std::fs::read_to_string(crate::support::workspace().join("examples/plan-claim-check.json"))
+            .unwrap()
+            .replace(
+                "${DEMO_URL}",
+                &format!("http://127.0.0.1:{port}/inventory.json"),
+            );
+    let offload = tempfile::tempdir().unwrap();
+    build_lambdas();
+    let output = sfn_gen_command()
+        .args(["run", "statemachines/agent.asl.json", "--workspace-lambdas"])
+        .args(["--input", &plan, "--format", "json", "--history"])
+        .args(["--env", &format!("HTTP_FETCH_ALLOW_HOSTS=127.0.0.1:{port}")])
+        .arg("--offload-dir")
+        .arg(offload.path())
+        .output()
+        .expect("sfn-gen runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value =
+        serde_json::from_str(stdout.lines().next().unwrap()).expect("one JSON object");
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    let answer = &report["output"]["answer"];
+    let skus: Vec<&str> = answer["outOfStock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    // The query's limit (5) keeps the answer small; the count covers every match.
+    assert_eq!(skus, expected[..5]);
+    assert_eq!(answer["outOfStockCount"], expected.len(), "{answer}");
+    assert_eq!(answer["reportBytes"], body.len());
+    // The report travelled as a verified pointer, never in the state.
+    assert_eq!(answer["report"]["size"], body.len(), "{answer}");
+    assert!(answer["report"]["sha256"].is_string(), "{answer}");
+    // The largest state input or output of the whole run stays small (AWS's limit is
+    // 256 KiB; the report is 3 MB).
+    let largest = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let details = e
+                .get("stateEnteredEventDetails")
+                .or(e.get("stateExitedEventDetails"))?;
+            details
+                .get("input")
+                .or(details.get("output"))?
+                .as_str()
+                .map(str::len)
+        })
+        .max()
+        .unwrap();
+    assert!(largest < 16 * 1024, "a state carried {largest} bytes");
+    // http-fetch said that it used the allowance.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("admitting a loopback") && stderr.contains("HTTP_FETCH_ALLOW_HOSTS"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_refused_fetch_is_caught_fed_back_and_ends_the_plan_by_name() {
     let offload = tempfile::tempdir().unwrap();

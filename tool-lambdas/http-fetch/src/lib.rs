@@ -60,7 +60,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use toolkit::{Tool, ToolContext, ToolError};
 
-pub use guard::{AddressPolicy, Cidr, CidrError};
+pub use guard::{AddressPolicy, Admitted, Cidr, CidrError};
 
 const MAX_REDIRECTS: usize = 5;
 const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -129,7 +129,8 @@ impl HttpFetch {
         Self { policy }
     }
 
-    /// Reads the allow-list from `HTTP_FETCH_ALLOW`.
+    /// Reads the allow-lists from `HTTP_FETCH_ALLOW_HOSTS` (`address:port`) and
+    /// `HTTP_FETCH_ALLOW` (CIDRs).
     pub fn from_env() -> Result<Self, CidrError> {
         Ok(Self::new(AddressPolicy::from_env()?))
     }
@@ -154,11 +155,20 @@ impl HttpFetch {
         }
         // Every address must pass: a name that also resolves to a private address is refused.
         for addr in &addrs {
-            if let Err(reason) = self.policy.check(addr.ip()) {
-                return Err(ToolError::invalid_input(format!(
-                    "refused `{url}`: `{host}` resolves to {}, a {reason} address; http-fetch only reaches public addresses",
-                    addr.ip()
-                )));
+            match self.policy.check_endpoint(*addr) {
+                Ok(Admitted::Public) => {}
+                Ok(Admitted::Listed { list, reason }) => tracing::warn!(
+                    url = %url,
+                    address = %addr,
+                    list,
+                    "admitting a {reason} address because {list} lists it"
+                ),
+                Err(reason) => {
+                    return Err(ToolError::invalid_input(format!(
+                        "refused `{url}`: `{host}` resolves to {}, a {reason} address; http-fetch only reaches public addresses (a local test server can be admitted with HTTP_FETCH_ALLOW_HOSTS=address:port)",
+                        addr.ip()
+                    )));
+                }
             }
         }
         Ok(addrs[0])
