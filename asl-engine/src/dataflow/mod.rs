@@ -1,0 +1,392 @@
+//! Input and output processing, one [`Dataflow`] per state (and per catcher and Choice
+//! rule) in its query language: the stages every state shares, so that a state's code
+//! reads the same in JSONPath and JSONata.
+//!
+//! | stage | JSONPath ([`jsonpath`]) | JSONata ([`jsonata`]) |
+//! | --- | --- | --- |
+//! | [`Dataflow::effective`] | `InputPath` | the input |
+//! | [`Payload::evaluate`] | `Parameters`, `ItemSelector` | `Arguments`, `ItemSelector` |
+//! | [`Dataflow::finish`] | `ResultSelector`, `Assign`, `ResultPath`, `OutputPath` | `Assign`, `Output` |
+//! | [`Dyn::evaluate`] | a literal or its `...Path` | a literal or `{% ... %}` |
+//!
+//! Everything is compiled from the typed model before the execution starts; errors come
+//! back as [`DataError`], and the interpreter adds AWS's "An error occurred while executing
+//! the state ..." prefix.
+
+pub mod jsonata;
+pub mod jsonpath;
+
+use std::cell::Cell;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use asl::intrinsics::ValueError;
+use asl::jsonpath::Scope;
+use asl::model::{Catcher, Common, Dynamic, QueryLanguage, Template};
+pub use jsonata::{JsonataCall, JsonataTemplate, jsonata_expression};
+pub use jsonpath::{NullablePathExpr, PathExpr, PayloadTemplate, ValueExpr};
+
+/// A data-flow error: the error name and the cause after AWS's state prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    /// `States.Runtime`, `States.QueryEvaluationError`, `States.IntrinsicFailure`, ...
+    pub error: String,
+    /// The cause without the state prefix.
+    pub detail: String,
+    /// Whether the interpreter should add AWS's state prefix to the cause.
+    pub prefixed: bool,
+}
+
+impl DataError {
+    /// A `States.Runtime` error.
+    pub fn runtime(detail: impl Into<String>) -> Self {
+        Self {
+            error: "States.Runtime".into(),
+            detail: detail.into(),
+            prefixed: true,
+        }
+    }
+
+    /// A `States.QueryEvaluationError`.
+    pub fn query(detail: impl Into<String>) -> Self {
+        Self {
+            error: "States.QueryEvaluationError".into(),
+            detail: detail.into(),
+            prefixed: true,
+        }
+    }
+}
+
+/// Compact JSON text, as AWS quotes values in causes.
+pub fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+thread_local! {
+    static PARSES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts one parse of a path, intrinsic call or JSONata expression on this thread.
+fn count_parse() {
+    PARSES.with(|p| p.set(p.get() + 1));
+}
+
+/// How many paths, intrinsic calls and JSONata expressions this thread has parsed: the
+/// interpreter compares it before and after running, to prove that running parses nothing.
+pub fn parses() -> u64 {
+    PARSES.with(Cell::get)
+}
+
+/// What a state's data flow is evaluated with besides its input.
+pub struct Io<'a> {
+    /// The state's name (for error texts).
+    pub state: &'a str,
+    /// The Context Object (`$$`, `$states.context`), `null` when the state reads none.
+    pub context: &'a Value,
+    /// One variable (JSONPath `$name`).
+    pub lookup: &'a (dyn Fn(&str) -> Option<Value> + Sync),
+    /// Every variable in scope (JSONata bindings).
+    pub variables: &'a (dyn Fn() -> Map<String, Value> + Sync),
+}
+
+impl Io<'_> {
+    /// The JSONPath scope.
+    pub fn scope(&self) -> Scope<'_> {
+        Scope {
+            context: self.context,
+            variables: self.lookup,
+        }
+    }
+
+    /// The JSONata bindings: the variables and `$states` (`input`, `context`, and `extra`,
+    /// e.g. `result` or `errorOutput`).
+    pub fn bindings(&self, input: &Value, extra: Option<(&str, &Value)>) -> Map<String, Value> {
+        let mut bindings = (self.variables)();
+        let mut states = Map::new();
+        states.insert("input".into(), input.clone());
+        states.insert("context".into(), self.context.clone());
+        if let Some((key, value)) = extra {
+            states.insert(key.to_owned(), value.clone());
+        }
+        bindings.insert("states".into(), Value::Object(states));
+        bindings
+    }
+}
+
+/// What a state produced for [`Dataflow::finish`].
+pub enum Produced {
+    /// Nothing (Choice, Wait, Succeed, a JSONata Pass): the output comes from the input.
+    Nothing,
+    /// A result (Task, Map, Parallel, a JSONPath Pass): `$states.result` in JSONata.
+    Result(Value),
+    /// A caught error's output (a catcher): `$states.errorOutput` in JSONata.
+    ErrorOutput(Value),
+}
+
+/// A state's output and the variables it assigns (committed by the caller once the state
+/// succeeded).
+pub struct Finished {
+    /// The state's output.
+    pub output: Value,
+    /// The variables `Assign` sets.
+    pub assign: Option<Map<String, Value>>,
+}
+
+/// The data flow of a state, a catcher or a Choice rule, in its query language.
+#[derive(Debug, Clone)]
+pub enum Dataflow {
+    /// JSONPath's fields (boxed, as both are large).
+    JsonPath(Box<PathFlow>),
+    /// JSONata's fields.
+    Jsonata(Box<JsonataFlow>),
+}
+
+/// JSONPath: `InputPath`, `ResultSelector`, `ResultPath`, `OutputPath`, `Assign`.
+#[derive(Debug, Clone, Default)]
+pub struct PathFlow {
+    input_path: Option<NullablePathExpr>,
+    result_selector: Option<PayloadTemplate>,
+    result_path: Option<NullablePathExpr>,
+    output_path: Option<NullablePathExpr>,
+    assign: Option<PayloadTemplate>,
+}
+
+/// JSONata: `Output`, `Assign`.
+#[derive(Debug, Clone, Default)]
+pub struct JsonataFlow {
+    output: Option<JsonataTemplate>,
+    assign: Option<JsonataTemplate>,
+}
+
+impl Dataflow {
+    /// A state's data flow; `assign` is false for the states whose `Assign` the engine does
+    /// not run (Succeed).
+    pub fn for_state(
+        common: &Common,
+        ql: QueryLanguage,
+        result_selector: Option<&Template>,
+        assign: bool,
+    ) -> Self {
+        let assign = if assign { common.assign.as_ref() } else { None };
+        match ql {
+            QueryLanguage::JsonPath => Dataflow::JsonPath(Box::new(PathFlow {
+                input_path: common.input_path.as_ref().map(NullablePathExpr::compile),
+                result_selector: result_selector.map(|t| PayloadTemplate::compile(t.value())),
+                result_path: common.result_path.as_ref().map(NullablePathExpr::compile),
+                output_path: common.output_path.as_ref().map(NullablePathExpr::compile),
+                assign: assign.map(|t| PayloadTemplate::compile(t.value())),
+            })),
+            QueryLanguage::Jsonata => Dataflow::Jsonata(Box::new(JsonataFlow {
+                output: common
+                    .output
+                    .as_ref()
+                    .map(|t| JsonataTemplate::compile(t.value(), "Output")),
+                assign: assign.map(|t| JsonataTemplate::compile(t.value(), "Assign")),
+            })),
+        }
+    }
+
+    /// A catcher's data flow: its `ResultPath` (JSONPath) or `Output` (JSONata), and its
+    /// `Assign`.
+    pub fn for_catcher(catcher: &Catcher, ql: QueryLanguage) -> Self {
+        let common = Common {
+            result_path: catcher.result_path.clone(),
+            output: catcher.output.clone(),
+            assign: catcher.assign.clone(),
+            ..Common::default()
+        };
+        Dataflow::for_state(&common, ql, None, true)
+    }
+
+    /// A Choice rule's data flow: its own `Assign` and `Output`, with the state's
+    /// `OutputPath` (JSONPath).
+    pub fn for_rule(
+        state: &Common,
+        assign: Option<&Template>,
+        output: Option<&Template>,
+        ql: QueryLanguage,
+    ) -> Self {
+        let common = Common {
+            output_path: state.output_path.clone(),
+            output: output.cloned(),
+            assign: assign.cloned(),
+            ..Common::default()
+        };
+        Dataflow::for_state(&common, ql, None, true)
+    }
+
+    /// The effective input: `InputPath` applied (JSONPath), the input itself (JSONata).
+    pub fn effective(&self, io: &Io<'_>, input: &Value) -> Result<Value, DataError> {
+        match self {
+            Dataflow::JsonPath(flow) => {
+                jsonpath::apply_path(flow.input_path.as_ref(), input.clone(), &io.scope())
+            }
+            Dataflow::Jsonata(_) => Ok(input.clone()),
+        }
+    }
+
+    /// The output and the assignments, from the state's `input`, its `effective` input and
+    /// what it `produced`.
+    pub fn finish(
+        &self,
+        io: &Io<'_>,
+        input: Value,
+        effective: Value,
+        produced: Produced,
+    ) -> Result<Finished, DataError> {
+        match self {
+            Dataflow::JsonPath(flow) => {
+                let scope = io.scope();
+                let (value, has_result) = match produced {
+                    Produced::Nothing => (effective, false),
+                    Produced::Result(result) => match &flow.result_selector {
+                        Some(selector) => (selector.evaluate(&result, &scope)?, true),
+                        None => (result, true),
+                    },
+                    Produced::ErrorOutput(error) => (error, true),
+                };
+                let assign = match &flow.assign {
+                    None => None,
+                    Some(template) => match template.evaluate(&value, &scope)? {
+                        Value::Object(values) => Some(values),
+                        other => {
+                            return Err(DataError::runtime(format!(
+                                "the field 'Assign' of state '{}' must be an object, found {}",
+                                io.state,
+                                compact(&other)
+                            )));
+                        }
+                    },
+                };
+                let combined = if has_result {
+                    jsonpath::apply_result_path(flow.result_path.as_ref(), input, value)?
+                } else {
+                    value
+                };
+                let output = jsonpath::apply_path(flow.output_path.as_ref(), combined, &scope)?;
+                Ok(Finished { output, assign })
+            }
+            Dataflow::Jsonata(flow) => {
+                let (extra, default) = match produced {
+                    Produced::Nothing => (None, None),
+                    Produced::Result(result) => (Some("result"), Some(result)),
+                    Produced::ErrorOutput(error) => (Some("errorOutput"), Some(error)),
+                };
+                let bindings = io.bindings(&input, extra.zip(default.as_ref()));
+                let assign = match &flow.assign {
+                    None => None,
+                    Some(template) => match template.evaluate(&input, &bindings)? {
+                        Value::Object(values) => Some(values),
+                        other => {
+                            return Err(DataError::query(format!(
+                                "The field 'Assign' must evaluate to an object, found {}",
+                                compact(&other)
+                            )));
+                        }
+                    },
+                };
+                let output = match &flow.output {
+                    Some(template) => template.evaluate(&input, &bindings)?,
+                    None => default.unwrap_or(input),
+                };
+                Ok(Finished { output, assign })
+            }
+        }
+    }
+}
+
+/// `Parameters`/`Arguments`, `ItemSelector`, a batch's `BatchInput`: a template in the
+/// state's query language.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// `.$` keys, evaluated against the effective input.
+    JsonPath(PayloadTemplate),
+    /// `{% ... %}` strings, evaluated with the state's bindings.
+    Jsonata(JsonataTemplate),
+}
+
+impl Payload {
+    /// Compiles `template`, written in `field`.
+    pub fn compile(template: &Template, ql: QueryLanguage, field: &str) -> Self {
+        match ql {
+            QueryLanguage::JsonPath => {
+                Payload::JsonPath(PayloadTemplate::compile(template.value()))
+            }
+            QueryLanguage::Jsonata => {
+                Payload::Jsonata(JsonataTemplate::compile(template.value(), field))
+            }
+        }
+    }
+
+    /// Evaluates the template: against `effective` (JSONPath) or with `input` as
+    /// `$states.input` (JSONata).
+    pub fn evaluate(
+        &self,
+        io: &Io<'_>,
+        input: &Value,
+        effective: &Value,
+    ) -> Result<Value, DataError> {
+        match self {
+            Payload::JsonPath(template) => template.evaluate(effective, &io.scope()),
+            Payload::Jsonata(template) => template.evaluate(input, &io.bindings(input, None)),
+        }
+    }
+}
+
+/// A field given directly, by a path (JSONPath `...Path`) or by a JSONata expression
+/// (`TimeoutSeconds`, `Seconds`, `MaxConcurrency`, Fail's `Error`, ...).
+#[derive(Debug, Clone)]
+pub enum Dyn {
+    /// The value as written.
+    Literal(Value),
+    /// A path (or, for `ErrorPath`/`CausePath`, an intrinsic call).
+    Path(ValueExpr),
+    /// An expression.
+    Jsonata(JsonataCall),
+}
+
+/// Why a [`Dyn`] has no value: its path failed (each field words that differently), or
+/// its expression did.
+pub enum DynError {
+    /// The path or intrinsic call failed.
+    Path(ValueError),
+    /// The expression failed (the error is AWS's already).
+    Data(DataError),
+}
+
+impl Dyn {
+    /// Compiles the model's field `field`; `intrinsics` lets its path form call an
+    /// intrinsic function (`ErrorPath`, `CausePath`).
+    pub fn compile<T: Serialize>(dynamic: &Dynamic<T>, field: &str, intrinsics: bool) -> Self {
+        match dynamic {
+            Dynamic::Literal(value) => {
+                Dyn::Literal(serde_json::to_value(value).unwrap_or(Value::Null))
+            }
+            Dynamic::Path(text) if intrinsics => Dyn::Path(ValueExpr::compile(text)),
+            Dynamic::Path(text) => Dyn::Path(ValueExpr::Path(PathExpr::compile(text))),
+            Dynamic::Jsonata(expression) => {
+                Dyn::Jsonata(JsonataCall::compile(expression.expression(), field))
+            }
+        }
+    }
+
+    /// The value, reading paths from `input`.
+    pub fn evaluate(&self, io: &Io<'_>, input: &Value) -> Result<Value, DynError> {
+        match self {
+            Dyn::Literal(value) => Ok(value.clone()),
+            Dyn::Path(path) => path.evaluate(input, &io.scope()).map_err(DynError::Path),
+            Dyn::Jsonata(call) => call
+                .evaluate_defined(input, &io.bindings(input, None))
+                .map_err(DynError::Data),
+        }
+    }
+
+    /// The path's text (empty for the other forms).
+    pub fn path_text(&self) -> &str {
+        match self {
+            Dyn::Path(path) => path.text(),
+            _ => "",
+        }
+    }
+}
