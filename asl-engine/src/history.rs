@@ -89,17 +89,18 @@ impl Recorder {
         self.keep || self.observer.is_some()
     }
 
-    /// Appends an event and returns its id. `details` is only called when events are kept
-    /// or watched.
+    /// Appends an event and returns its id. `elapsed_seconds` and `details` are only called
+    /// when events are kept or watched.
     pub(crate) fn record(
         &self,
         kind: &str,
-        elapsed_seconds: f64,
+        elapsed_seconds: impl FnOnce() -> f64,
         details: impl FnOnce() -> Map<String, Value>,
     ) -> u64 {
         if !self.wants_details() {
             return self.count.fetch_add(1, Ordering::Relaxed) + 1;
         }
+        let elapsed_seconds = elapsed_seconds();
         let details = details();
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         let id = self.count.fetch_add(1, Ordering::Relaxed) + 1;

@@ -216,35 +216,42 @@ impl Dataflow {
         Dataflow::for_state(&common, ql, None, true)
     }
 
-    /// The effective input: `InputPath` applied (JSONPath), the input itself (JSONata).
-    pub fn effective(&self, io: &Io<'_>, input: &Value) -> Result<Value, DataError> {
+    /// The effective input: `InputPath` applied (JSONPath); `None` when it is the input
+    /// itself (no `InputPath`, `$`, JSONata), which saves a copy.
+    pub fn effective(&self, io: &Io<'_>, input: &Value) -> Result<Option<Value>, DataError> {
         match self {
-            Dataflow::JsonPath(flow) => {
-                jsonpath::apply_path(flow.input_path.as_ref(), input.clone(), &io.scope())
-            }
-            Dataflow::Jsonata(_) => Ok(input.clone()),
+            Dataflow::JsonPath(flow) => match &flow.input_path {
+                None => Ok(None),
+                Some(NullablePathExpr::Null) => Ok(Some(Value::Object(Map::new()))),
+                Some(NullablePathExpr::Path(path)) if path.text == "$" => Ok(None),
+                Some(NullablePathExpr::Path(path)) => {
+                    path.select_or_invalid(input, &io.scope()).map(Some)
+                }
+            },
+            Dataflow::Jsonata(_) => Ok(None),
         }
     }
 
-    /// The output and the assignments, from the state's `input`, its `effective` input and
-    /// what it `produced`.
+    /// The output and the assignments, from the state's `input`, its `effective` input (as
+    /// [`Dataflow::effective`] gave it) and what it `produced`.
     pub fn finish(
         &self,
         io: &Io<'_>,
         input: Value,
-        effective: Value,
+        effective: Option<Value>,
         produced: Produced,
     ) -> Result<Finished, DataError> {
         match self {
             Dataflow::JsonPath(flow) => {
                 let scope = io.scope();
-                let (value, has_result) = match produced {
-                    Produced::Nothing => (effective, false),
+                // The input is kept only where `ResultPath` puts a result into it.
+                let (value, input) = match produced {
+                    Produced::Nothing => (effective.unwrap_or(input), None),
                     Produced::Result(result) => match &flow.result_selector {
-                        Some(selector) => (selector.evaluate(&result, &scope)?, true),
-                        None => (result, true),
+                        Some(selector) => (selector.evaluate(&result, &scope)?, Some(input)),
+                        None => (result, Some(input)),
                     },
-                    Produced::ErrorOutput(error) => (error, true),
+                    Produced::ErrorOutput(error) => (error, Some(input)),
                 };
                 let assign = match &flow.assign {
                     None => None,
@@ -259,10 +266,11 @@ impl Dataflow {
                         }
                     },
                 };
-                let combined = if has_result {
-                    jsonpath::apply_result_path(flow.result_path.as_ref(), input, value)?
-                } else {
-                    value
+                let combined = match input {
+                    Some(input) => {
+                        jsonpath::apply_result_path(flow.result_path.as_ref(), input, value)?
+                    }
+                    None => value,
                 };
                 let output = jsonpath::apply_path(flow.output_path.as_ref(), combined, &scope)?;
                 Ok(Finished { output, assign })

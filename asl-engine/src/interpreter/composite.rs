@@ -17,9 +17,12 @@ impl Runner<'_> {
         let context = self.context_for(cx, None);
         let io = cx.io(&context);
         let effective = cx.state.flow.effective(&io, &input)?;
-        let branch_input = match &parallel.arguments {
-            Some(template) => template.evaluate(&io, &input, &effective)?,
-            None => effective,
+        let branch_input = match (&parallel.arguments, effective) {
+            (Some(template), effective) => {
+                template.evaluate(&io, &input, effective.as_ref().unwrap_or(&input))?
+            }
+            (None, Some(effective)) => effective,
+            (None, None) => input.clone(),
         };
         self.record("ParallelStateStarted", Map::new());
         let branches = &parallel.branches;
@@ -47,12 +50,10 @@ impl Runner<'_> {
             }
         };
         self.record("ParallelStateSucceeded", Map::new());
-        let finished = cx.state.flow.finish(
-            &io,
-            input,
-            Value::Null,
-            Produced::Result(Value::Array(results)),
-        )?;
+        let finished =
+            cx.state
+                .flow
+                .finish(&io, input, None, Produced::Result(Value::Array(results)))?;
         Ok(self.commit(cx, finished, cx.state.next))
     }
 
@@ -135,7 +136,10 @@ impl Runner<'_> {
     ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
         let io = cx.io(&context);
-        let effective = cx.state.flow.effective(&io, &input)?;
+        let effective = match cx.state.flow.effective(&io, &input)? {
+            Some(effective) => effective,
+            None => input.clone(),
+        };
         let items = self.map_items(&io, &map.items, &input, &effective)?;
         let max_concurrency = map_number(
             &io,
@@ -252,12 +256,10 @@ impl Runner<'_> {
             })
             .collect();
         self.record("MapStateSucceeded", Map::new());
-        let finished = cx.state.flow.finish(
-            &io,
-            input,
-            Value::Null,
-            Produced::Result(Value::Array(results)),
-        )?;
+        let finished =
+            cx.state
+                .flow
+                .finish(&io, input, None, Produced::Result(Value::Array(results)))?;
         Ok(self.commit(cx, finished, cx.state.next))
     }
 

@@ -21,11 +21,15 @@ impl Runner<'_> {
         let mut effective = flow.effective(&io, &input)?;
         let produced = match pass {
             PassResult::Literal(result) => Produced::Result(result.clone()),
-            PassResult::Parameters(parameters) => {
-                Produced::Result(parameters.evaluate(&io, &input, &effective)?)
-            }
+            PassResult::Parameters(parameters) => Produced::Result(parameters.evaluate(
+                &io,
+                &input,
+                effective.as_ref().unwrap_or(&input),
+            )?),
             // `finish` reads the effective input only when nothing was produced.
-            PassResult::Effective => Produced::Result(std::mem::take(&mut effective)),
+            PassResult::Effective => {
+                Produced::Result(effective.take().unwrap_or_else(|| input.clone()))
+            }
             PassResult::Nothing => Produced::Nothing,
         };
         let finished = flow.finish(&io, input, effective, produced)?;
@@ -94,7 +98,9 @@ impl Runner<'_> {
         let mut chosen = None;
         for rule in &choice.rules {
             let verdict = match &rule.test {
-                RuleTest::Rule(test) => test.evaluate(&effective, &io.scope())?,
+                RuleTest::Rule(test) => {
+                    test.evaluate(effective.as_ref().unwrap_or(&input), &io.scope())?
+                }
                 RuleTest::Literal(verdict) => *verdict,
                 RuleTest::Condition(condition) => {
                     let bindings = bindings.get_or_insert_with(|| io.bindings(&input, None));
@@ -176,12 +182,14 @@ impl Runner<'_> {
                 }
             }
             WaitProgram::SecondsPath(path) => {
-                let value = path.select(&effective, &io.scope()).map_err(|_| {
-                    DataError::runtime(format!(
-                        "The SecondsPath parameter does not reference an input value: {}",
-                        path.text
-                    ))
-                })?;
+                let value = path
+                    .select(effective.as_ref().unwrap_or(&input), &io.scope())
+                    .map_err(|_| {
+                        DataError::runtime(format!(
+                            "The SecondsPath parameter does not reference an input value: {}",
+                            path.text
+                        ))
+                    })?;
                 let seconds = match value.as_i64() {
                     Some(s) if s >= 0 => s,
                     Some(_) => {
@@ -204,12 +212,14 @@ impl Runner<'_> {
                 self.sleep(seconds as f64);
             }
             WaitProgram::TimestampPath(path) => {
-                let value = path.select(&effective, &io.scope()).map_err(|_| {
-                    DataError::runtime(format!(
-                        "The TimestampPath parameter does not reference an input value: {}",
-                        path.text
-                    ))
-                })?;
+                let value = path
+                    .select(effective.as_ref().unwrap_or(&input), &io.scope())
+                    .map_err(|_| {
+                        DataError::runtime(format!(
+                            "The TimestampPath parameter does not reference an input value: {}",
+                            path.text
+                        ))
+                    })?;
                 let text = value
                     .as_str()
                     .map(str::to_owned)

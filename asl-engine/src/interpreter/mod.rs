@@ -112,6 +112,8 @@ struct Runner<'a> {
     started: Instant,
     virtual_elapsed: Mutex<f64>,
     aborted: AtomicBool,
+    /// The execution is an Express one (no history-length limit).
+    express: bool,
     /// Parses on the threads Map and Parallel spawned (see [`Outcome::parsed_at_run_time`]).
     worker_parses: std::sync::atomic::AtomicU64,
 }
@@ -156,6 +158,7 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         started,
         virtual_elapsed: Mutex::new(0.0),
         aborted: AtomicBool::new(false),
+        express: options.identity.is_express(),
         worker_parses: std::sync::atomic::AtomicU64::new(0),
     };
     if options.resume.is_none() {
@@ -308,12 +311,12 @@ impl Runner<'_> {
     }
 
     fn record(&self, kind: &str, details: Map<String, Value>) -> u64 {
-        self.recorder.record(kind, self.elapsed(), || details)
+        self.recorder.record(kind, || self.elapsed(), || details)
     }
 
     /// Records an event whose details are only built when events are kept or watched.
     fn record_with(&self, kind: &str, details: impl FnOnce() -> Map<String, Value>) -> u64 {
-        self.recorder.record(kind, self.elapsed(), details)
+        self.recorder.record(kind, || self.elapsed(), details)
     }
 
     fn count_transition(&self) -> Result<(), Failure> {
@@ -405,9 +408,7 @@ impl Runner<'_> {
         }
         // Standard executions end when their history passes 25,000 events (Step Functions
         // quotas, "Execution history"); Express executions keep no such history.
-        if !self.options.identity.is_express()
-            && self.recorder.event_count() >= super::HISTORY_EVENT_LIMIT as u64
-        {
+        if !self.express && self.recorder.event_count() >= super::HISTORY_EVENT_LIMIT as u64 {
             return Err(Failure::new(
                 "States.Runtime",
                 format!(

@@ -85,7 +85,7 @@ impl Runner<'_> {
         let finished =
             catcher
                 .flow
-                .finish(&io, input, Value::Null, Produced::ErrorOutput(error_output))?;
+                .finish(&io, input, None, Produced::ErrorOutput(error_output))?;
         Ok(self.commit(cx, finished, Some(catcher.next)))
     }
 
@@ -111,9 +111,12 @@ impl Runner<'_> {
         let heartbeat = task_seconds(&io, task.heartbeat.as_ref(), &input)?;
         let flow = &cx.state.flow;
         let effective = flow.effective(&io, &input)?;
-        let arguments = match &task.arguments {
-            Some(template) => template.evaluate(&io, &input, &effective)?,
-            None => effective,
+        let arguments = match (&task.arguments, effective) {
+            (Some(template), effective) => {
+                template.evaluate(&io, &input, effective.as_ref().unwrap_or(&input))?
+            }
+            (None, Some(effective)) => effective,
+            (None, None) => input.clone(),
         };
         let result = match &token {
             Some(token) => {
@@ -121,7 +124,7 @@ impl Runner<'_> {
             }
             None => self.invoke(cx, task, &task.resource, arguments, timeout, false)?,
         };
-        let finished = flow.finish(&io, input, Value::Null, Produced::Result(result))?;
+        let finished = flow.finish(&io, input, None, Produced::Result(result))?;
         Ok(self.commit(cx, finished, cx.state.next))
     }
 
