@@ -52,12 +52,20 @@ pub type Observer = std::sync::Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Collects events and counts transitions; shared by all branches of a run.
 pub(crate) struct Recorder {
-    events: Mutex<Vec<Event>>,
+    events: Mutex<Events>,
     count: std::sync::atomic::AtomicU64,
     keep: bool,
     start: chrono::DateTime<chrono::Utc>,
     transitions: AtomicU64,
     pub(crate) observer: Option<Observer>,
+}
+
+/// The events so far, and the last timestamp text with its instant (with the virtual clock
+/// most events share one, and formatting it is a large share of recording).
+#[derive(Default)]
+struct Events {
+    list: Vec<Event>,
+    stamp: Option<(i64, String)>,
 }
 
 impl Recorder {
@@ -68,7 +76,7 @@ impl Recorder {
     ) -> Self {
         Self {
             start,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(Events::default()),
             count: std::sync::atomic::AtomicU64::new(0),
             keep,
             transitions: AtomicU64::new(0),
@@ -109,9 +117,18 @@ impl Recorder {
         if !details.is_empty() {
             wrapped.insert(details_key(kind), Value::Object(details));
         }
-        let at = self.start + chrono::Duration::microseconds((elapsed_seconds * 1e6) as i64);
+        let micros = (elapsed_seconds * 1e6) as i64;
+        let timestamp = match &events.stamp {
+            Some((at, text)) if *at == micros => text.clone(),
+            _ => {
+                let at = self.start + chrono::Duration::microseconds(micros);
+                let text = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                events.stamp = Some((micros, text.clone()));
+                text
+            }
+        };
         let event = Event {
-            timestamp: at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            timestamp,
             id,
             previous_event_id: previous,
             elapsed_seconds,
@@ -122,7 +139,7 @@ impl Recorder {
             observer(&event);
         }
         if self.keep {
-            events.push(event);
+            events.list.push(event);
         }
         id
     }
@@ -142,7 +159,10 @@ impl Recorder {
     }
 
     pub(crate) fn into_events(self) -> Vec<Event> {
-        self.events.into_inner().unwrap_or_else(|e| e.into_inner())
+        self.events
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .list
     }
 }
 

@@ -398,3 +398,133 @@ impl Dyn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use asl::model::{Machine, StateKind};
+
+    /// The data flow of state `S` of a one-state machine.
+    fn flow_of(state: Value, ql: QueryLanguage) -> Dataflow {
+        let machine = Machine::from_value(&json!({
+            "QueryLanguage": ql.as_str(), "StartAt": "S", "States": {"S": state}
+        }))
+        .unwrap();
+        let state = machine.state("S").unwrap();
+        let selector = match &state.kind {
+            StateKind::Task(task) => task.result_selector.as_ref(),
+            _ => None,
+        };
+        Dataflow::for_state(&state.common, ql, selector, true)
+    }
+
+    fn with_io<R>(f: impl FnOnce(&Io<'_>) -> R) -> R {
+        let variables = || {
+            let mut all = Map::new();
+            all.insert("x".into(), json!(10));
+            all
+        };
+        f(&Io {
+            state: "S",
+            context: &Value::Null,
+            lookup: &|name| (name == "x").then(|| json!(10)),
+            variables: &variables,
+        })
+    }
+
+    #[test]
+    fn jsonpath_stages_run_in_the_spec_order() {
+        let flow = flow_of(
+            json!({
+                "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                "InputPath": "$.in",
+                "ResultSelector": {"r.$": "$.value"},
+                "ResultPath": "$.out",
+                "OutputPath": "$.out",
+                "Assign": {"seen.$": "$.r"},
+                "End": true
+            }),
+            QueryLanguage::JsonPath,
+        );
+        with_io(|io| {
+            let input = json!({"in": {"a": 1}});
+            assert_eq!(flow.effective(io, &input).unwrap(), Some(json!({"a": 1})));
+            let finished = flow
+                .finish(io, input, None, Produced::Result(json!({"value": 7})))
+                .unwrap();
+            assert_eq!(finished.output, json!({"r": 7}));
+            assert_eq!(finished.assign.unwrap()["seen"], json!(7));
+        });
+    }
+
+    #[test]
+    fn without_input_path_the_effective_input_is_the_input_itself() {
+        let flow = flow_of(
+            json!({"Type": "Pass", "End": true}),
+            QueryLanguage::JsonPath,
+        );
+        with_io(|io| assert_eq!(flow.effective(io, &json!({"a": 1})).unwrap(), None));
+    }
+
+    #[test]
+    fn jsonata_stages_see_the_result_and_the_variables() {
+        let flow = flow_of(
+            json!({
+                "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                "Assign": {"y": "{% $x + $states.result.value %}"},
+                "Output": {"sum": "{% $x + $states.input.n %}"},
+                "End": true
+            }),
+            QueryLanguage::Jsonata,
+        );
+        with_io(|io| {
+            let finished = flow
+                .finish(
+                    io,
+                    json!({"n": 1}),
+                    None,
+                    Produced::Result(json!({"value": 2})),
+                )
+                .unwrap();
+            assert_eq!(finished.output, json!({"sum": 11}));
+            assert_eq!(finished.assign.unwrap()["y"], json!(12));
+        });
+    }
+
+    #[test]
+    fn a_jsonata_state_without_output_hands_on_its_result_or_its_input() {
+        let flow = flow_of(json!({"Type": "Pass", "End": true}), QueryLanguage::Jsonata);
+        with_io(|io| {
+            let kept = flow.finish(io, json!(1), None, Produced::Nothing).unwrap();
+            assert_eq!(kept.output, json!(1));
+            let caught = flow
+                .finish(
+                    io,
+                    json!(1),
+                    None,
+                    Produced::ErrorOutput(json!({"Error": "E"})),
+                )
+                .unwrap();
+            assert_eq!(caught.output, json!({"Error": "E"}));
+        });
+    }
+
+    #[test]
+    fn dynamic_fields_read_literals_paths_and_expressions() {
+        let path = Dyn::compile(&Dynamic::<u64>::Path("$.t".into()), "TimeoutSeconds", false);
+        let literal = Dyn::compile(&Dynamic::Literal(5u64), "TimeoutSeconds", false);
+        let expression = Dyn::compile(
+            &Dynamic::<u64>::Jsonata(asl::model::JsonataExpr(" $x * 2 ".into())),
+            "TimeoutSeconds",
+            false,
+        );
+        with_io(|io| {
+            let input = json!({"t": 3});
+            assert_eq!(path.evaluate(io, &input).ok(), Some(json!(3)));
+            assert_eq!(literal.evaluate(io, &input).ok(), Some(json!(5)));
+            assert_eq!(expression.evaluate(io, &input).ok(), Some(json!(20)));
+        });
+    }
+}
