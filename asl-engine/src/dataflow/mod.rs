@@ -241,6 +241,19 @@ impl Dataflow {
         effective: Option<Value>,
         produced: Produced,
     ) -> Result<Finished, DataError> {
+        self.finish_with(io, input, effective, produced, None)
+    }
+
+    /// [`Dataflow::finish`], reusing JSONata `bindings` already built for this input (a
+    /// Choice state's conditions) when nothing was produced.
+    pub fn finish_with(
+        &self,
+        io: &Io<'_>,
+        input: Value,
+        effective: Option<Value>,
+        produced: Produced,
+        bindings: Option<Map<String, Value>>,
+    ) -> Result<Finished, DataError> {
         match self {
             Dataflow::JsonPath(flow) => {
                 let scope = io.scope();
@@ -281,7 +294,10 @@ impl Dataflow {
                     Produced::Result(result) => (Some("result"), Some(result)),
                     Produced::ErrorOutput(error) => (Some("errorOutput"), Some(error)),
                 };
-                let bindings = io.bindings(&input, extra.zip(default.as_ref()));
+                let bindings = match (bindings, extra) {
+                    (Some(bindings), None) => bindings,
+                    _ => io.bindings(&input, extra.zip(default.as_ref())),
+                };
                 let assign = match &flow.assign {
                     None => None,
                     Some(template) => match template.evaluate(&input, &bindings)? {

@@ -129,7 +129,7 @@ impl Runner<'_> {
         let Some(next) = next else {
             return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
         };
-        let finished = flow.finish(&io, input, effective, Produced::Nothing)?;
+        let finished = flow.finish_with(&io, input, effective, Produced::Nothing, bindings)?;
         Ok(self.commit(cx, finished, Some(next)))
     }
 

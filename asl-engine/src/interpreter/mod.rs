@@ -58,7 +58,10 @@ impl VarScope {
     }
 
     fn all(&self) -> Map<String, Value> {
-        let mut all = self.parent.as_ref().map(|p| p.all()).unwrap_or_default();
+        let Some(parent) = &self.parent else {
+            return self.own.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        };
+        let mut all = parent.all();
         for (k, v) in self.own.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             all.insert(k.clone(), v.clone());
         }
@@ -119,18 +122,10 @@ struct Runner<'a> {
 }
 
 pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
-    let substituted;
-    let definition = if options.substitutions.is_empty() {
-        definition
-    } else {
-        let mut textual = compact(definition);
-        for (name, value) in &options.substitutions {
-            let quoted = compact(&Value::String(value.clone()));
-            textual = textual.replace(&format!("${{{name}}}"), &quoted[1..quoted.len() - 1]);
-        }
-        substituted = serde_json::from_str(&textual).unwrap_or_else(|_| definition.clone());
-        &substituted
-    };
+    // The definition becomes the typed model, then a program: everything is parsed here,
+    // once, and no JSON of the definition is kept for the run. A definition the model
+    // refuses fails the run, saying where.
+    let program = compile(definition, &options.substitutions);
     let start = DateTime::parse_from_rfc3339(&options.identity.start_time)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|_| Utc::now());
@@ -177,9 +172,6 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     let frame = Frame {
         vars: Arc::new(vars),
     };
-    // The definition becomes the typed model, then a program: everything is parsed here,
-    // once. A definition the model refuses fails the run, saying where.
-    let program = Program::from_definition(definition);
     let parsed_before = dataflow::parses();
     let result = match &program {
         Ok(program) => {
@@ -233,6 +225,25 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         event_count,
         duration_seconds,
         parsed_at_run_time,
+    }
+}
+
+/// Substitutes the `${name}` placeholders, then reads and compiles the definition.
+fn compile(
+    definition: &Value,
+    substitutions: &[(String, String)],
+) -> Result<Program, asl::model::ModelError> {
+    if substitutions.is_empty() {
+        return Program::from_definition(definition);
+    }
+    let mut textual = compact(definition);
+    for (name, value) in substitutions {
+        let quoted = compact(&Value::String(value.clone()));
+        textual = textual.replace(&format!("${{{name}}}"), &quoted[1..quoted.len() - 1]);
+    }
+    match serde_json::from_str(&textual) {
+        Ok(substituted) => Program::from_definition(&substituted),
+        Err(_) => Program::from_definition(definition),
     }
 }
 
