@@ -1,5 +1,6 @@
 //! Choice rules: comparison operators and their `Path` forms, `And`/`Or`/`Not`, the `Is*`
-//! type tests and `StringMatches`, as the ASL specification ("Choice Rules") defines them.
+//! type tests and `StringMatches`, as the ASL specification ("Choice Rules") defines them,
+//! compiled from the model's [`Expr`] into a [`Rule`] whose paths are parsed once.
 //!
 //! A comparison against a value of the wrong type is false, not an error (the spec: "if
 //! the types don't match, the comparison is false").
@@ -9,8 +10,9 @@ use std::cmp::Ordering;
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Number, Value};
 
-use super::dataflow::{DataError, missing_path_explanation, select};
+use super::dataflow::{DataError, PathExpr};
 use asl::jsonpath::{PathError, Scope};
+use asl::model::{Expr, Operand, Operator};
 
 /// Parses an RFC 3339 timestamp as AWS accepts it: `T` separator and an offset required
 /// (`2016-03-14T01:59:00Z`, `2016-03-14T01:59:00.123+02:00`).
@@ -22,135 +24,163 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(text).ok()
 }
 
-/// Evaluates one top-level or nested JSONPath Choice rule against `input`.
-pub fn evaluate_rule(rule: &Value, input: &Value, scope: &Scope<'_>) -> Result<bool, DataError> {
-    let Some(fields) = rule.as_object() else {
-        return Err(DataError::runtime("a Choice rule must be an object"));
-    };
-    if let Some(rules) = fields.get("And").and_then(Value::as_array) {
-        for rule in rules {
-            if !evaluate_rule(rule, input, scope)? {
-                return Ok(false);
-            }
-        }
-        return Ok(true);
-    }
-    if let Some(rules) = fields.get("Or").and_then(Value::as_array) {
-        for rule in rules {
-            if evaluate_rule(rule, input, scope)? {
-                return Ok(true);
-            }
-        }
-        return Ok(false);
-    }
-    if let Some(rule) = fields.get("Not") {
-        return Ok(!evaluate_rule(rule, input, scope)?);
-    }
-    let variable = fields
-        .get("Variable")
-        .and_then(Value::as_str)
-        .ok_or_else(|| DataError::runtime("a Choice rule needs a Variable"))?;
-    let (operator, operand) = fields
-        .iter()
-        .find(|(key, _)| {
-            !matches!(
-                key.as_str(),
-                "Variable" | "Next" | "Comment" | "Assign" | "Output"
-            )
-        })
-        .ok_or_else(|| DataError::runtime("a Choice rule needs a comparison operator"))?;
-    let value = match select(variable, input, scope) {
-        Ok(value) => Some(value),
-        Err(PathError::NoResults { .. }) => None,
-        Err(other) => return Err(DataError::runtime(other.to_string())),
-    };
-    if operator == "IsPresent" {
-        return Ok(value.is_some() == operand.as_bool().unwrap_or(true));
-    }
-    let Some(value) = value else {
-        return Err(DataError::runtime(format!(
-            "Invalid path '{variable}' : {}",
-            missing_path_explanation(variable, input, scope)
-        )));
-    };
-    let (name, operand) = match operator.strip_suffix("Path") {
-        Some(name) if name != "Timestamp" && name != "Seconds" => {
-            let path = operand.as_str().unwrap_or("$");
-            let resolved = select(path, input, scope).map_err(|e| match e {
-                PathError::NoResults { .. } => DataError::runtime(format!(
-                    "Invalid path '{path}' : {}",
-                    missing_path_explanation(path, input, scope)
-                )),
-                other => DataError::runtime(other.to_string()),
-            })?;
-            (name, resolved)
-        }
-        _ => (operator.as_str(), operand.clone()),
-    };
-    compare(name, &value, &operand)
+/// A JSONPath Choice rule's test, compiled: its paths parsed, its operand a JSON value.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    /// Every nested rule holds.
+    And(Vec<Rule>),
+    /// Some nested rule holds.
+    Or(Vec<Rule>),
+    /// The nested rule does not hold.
+    Not(Box<Rule>),
+    /// `Variable` compared by one operator.
+    Compare {
+        /// The value tested.
+        variable: PathExpr,
+        /// The operator.
+        operator: Operator,
+        /// What the value is compared with.
+        operand: RuleOperand,
+    },
 }
 
-/// Applies operator `name` (without `Path`) to `value` and `operand`.
-fn compare(name: &str, value: &Value, operand: &Value) -> Result<bool, DataError> {
-    let expect = operand.as_bool();
-    Ok(match name {
-        "IsNull" => value.is_null() == expect.unwrap_or(true),
-        "IsNumeric" => value.is_number() == expect.unwrap_or(true),
-        "IsString" => value.is_string() == expect.unwrap_or(true),
-        "IsBoolean" => value.is_boolean() == expect.unwrap_or(true),
-        "IsTimestamp" => {
-            let is = value.as_str().and_then(parse_timestamp).is_some();
-            is == expect.unwrap_or(true)
+/// A comparison's operand: a literal, or a path (the operator's `...Path` form).
+#[derive(Debug, Clone)]
+pub enum RuleOperand {
+    /// The literal as written.
+    Literal(Value),
+    /// The path to the other value.
+    Path(PathExpr),
+}
+
+impl Rule {
+    /// Compiles the model's test.
+    pub fn compile(expr: &Expr) -> Self {
+        match expr {
+            Expr::And(rules) => Rule::And(rules.iter().map(|r| Rule::compile(&r.expr)).collect()),
+            Expr::Or(rules) => Rule::Or(rules.iter().map(|r| Rule::compile(&r.expr)).collect()),
+            Expr::Not(rule) => Rule::Not(Box::new(Rule::compile(&rule.expr))),
+            Expr::Compare(comparison) => Rule::Compare {
+                variable: PathExpr::compile(&comparison.variable),
+                operator: comparison.operator,
+                operand: match &comparison.operand {
+                    Operand::Path(path) => RuleOperand::Path(PathExpr::compile(path)),
+                    Operand::String(s) | Operand::Timestamp(s) => {
+                        RuleOperand::Literal(Value::String(s.clone()))
+                    }
+                    Operand::Number(n) => RuleOperand::Literal(Value::Number(n.clone())),
+                    Operand::Boolean(b) => RuleOperand::Literal(Value::Bool(*b)),
+                },
+            },
         }
-        "StringMatches" => match (value.as_str(), operand.as_str()) {
+    }
+
+    /// Evaluates the rule against `input`.
+    pub fn evaluate(&self, input: &Value, scope: &Scope<'_>) -> Result<bool, DataError> {
+        match self {
+            Rule::And(rules) => {
+                for rule in rules {
+                    if !rule.evaluate(input, scope)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Rule::Or(rules) => {
+                for rule in rules {
+                    if rule.evaluate(input, scope)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Rule::Not(rule) => Ok(!rule.evaluate(input, scope)?),
+            Rule::Compare {
+                variable,
+                operator,
+                operand,
+            } => {
+                let value = match variable.select(input, scope) {
+                    Ok(value) => Some(value),
+                    Err(PathError::NoResults { .. }) => None,
+                    Err(other) => return Err(DataError::runtime(other.to_string())),
+                };
+                if *operator == Operator::IsPresent {
+                    let expect = match operand {
+                        RuleOperand::Literal(v) => v.as_bool(),
+                        RuleOperand::Path(_) => None,
+                    };
+                    return Ok(value.is_some() == expect.unwrap_or(true));
+                }
+                let Some(value) = value else {
+                    return Err(DataError::runtime(format!(
+                        "Invalid path '{}' : {}",
+                        variable.text,
+                        variable.missing_explanation(input, scope)
+                    )));
+                };
+                match operand {
+                    RuleOperand::Literal(operand) => Ok(compare(*operator, &value, operand)),
+                    RuleOperand::Path(path) => {
+                        let resolved = path.select_or_invalid(input, scope)?;
+                        Ok(compare(*operator, &value, &resolved))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Applies `operator` to `value` and `operand`.
+fn compare(operator: Operator, value: &Value, operand: &Value) -> bool {
+    use Operator::*;
+    let expect = || operand.as_bool().unwrap_or(true);
+    let strings = || value.as_str().zip(operand.as_str()).map(|(a, b)| a.cmp(b));
+    let numbers = || {
+        value
+            .as_number()
+            .zip(operand.as_number())
+            .map(|(a, b)| compare_numbers(a, b))
+    };
+    let timestamps = || {
+        value
+            .as_str()
+            .and_then(parse_timestamp)
+            .zip(operand.as_str().and_then(parse_timestamp))
+            .map(|(a, b)| a.cmp(&b))
+    };
+    let is = |ordering: Option<Ordering>, test: fn(Ordering) -> bool| ordering.is_some_and(test);
+    match operator {
+        IsNull => value.is_null() == expect(),
+        IsNumeric => value.is_number() == expect(),
+        IsString => value.is_string() == expect(),
+        IsBoolean => value.is_boolean() == expect(),
+        IsTimestamp => value.as_str().and_then(parse_timestamp).is_some() == expect(),
+        IsPresent => true,
+        StringMatches => match (value.as_str(), operand.as_str()) {
             (Some(text), Some(pattern)) => string_matches(text, pattern),
             _ => false,
         },
-        "BooleanEquals" => match (value.as_bool(), operand.as_bool()) {
+        BooleanEquals => match (value.as_bool(), operand.as_bool()) {
             (Some(a), Some(b)) => a == b,
             _ => false,
         },
-        _ => {
-            let ordering = if let Some(kind) = name.strip_prefix("String") {
-                match (value.as_str(), operand.as_str()) {
-                    (Some(a), Some(b)) => Some((kind, a.cmp(b))),
-                    _ => None,
-                }
-            } else if let Some(kind) = name.strip_prefix("Numeric") {
-                match (value.as_number(), operand.as_number()) {
-                    (Some(a), Some(b)) => Some((kind, compare_numbers(a, b))),
-                    _ => None,
-                }
-            } else if let Some(kind) = name.strip_prefix("Timestamp") {
-                match (
-                    value.as_str().and_then(parse_timestamp),
-                    operand.as_str().and_then(parse_timestamp),
-                ) {
-                    (Some(a), Some(b)) => Some((kind, a.cmp(&b))),
-                    _ => None,
-                }
-            } else {
-                return Err(DataError::runtime(format!(
-                    "unknown Choice operator '{name}'"
-                )));
-            };
-            match ordering {
-                None => false,
-                Some((kind, ordering)) => match kind {
-                    "Equals" => ordering == Ordering::Equal,
-                    "LessThan" => ordering == Ordering::Less,
-                    "GreaterThan" => ordering == Ordering::Greater,
-                    "LessThanEquals" => ordering != Ordering::Greater,
-                    "GreaterThanEquals" => ordering != Ordering::Less,
-                    other => {
-                        return Err(DataError::runtime(format!(
-                            "unknown Choice operator '{name}' ({other})"
-                        )));
-                    }
-                },
-            }
-        }
-    })
+        StringEquals => is(strings(), Ordering::is_eq),
+        StringLessThan => is(strings(), Ordering::is_lt),
+        StringGreaterThan => is(strings(), Ordering::is_gt),
+        StringLessThanEquals => is(strings(), Ordering::is_le),
+        StringGreaterThanEquals => is(strings(), Ordering::is_ge),
+        NumericEquals => is(numbers(), Ordering::is_eq),
+        NumericLessThan => is(numbers(), Ordering::is_lt),
+        NumericGreaterThan => is(numbers(), Ordering::is_gt),
+        NumericLessThanEquals => is(numbers(), Ordering::is_le),
+        NumericGreaterThanEquals => is(numbers(), Ordering::is_ge),
+        TimestampEquals => is(timestamps(), Ordering::is_eq),
+        TimestampLessThan => is(timestamps(), Ordering::is_lt),
+        TimestampGreaterThan => is(timestamps(), Ordering::is_gt),
+        TimestampLessThanEquals => is(timestamps(), Ordering::is_le),
+        TimestampGreaterThanEquals => is(timestamps(), Ordering::is_ge),
+    }
 }
 
 /// Compares two JSON numbers by value (exactly for integers).
@@ -215,7 +245,29 @@ pub fn string_matches(text: &str, pattern: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    #[test]
+    fn numeric_rules_compare_by_value_and_a_missing_variable_is_an_error() {
+        let rule = Rule::Compare {
+            variable: PathExpr::compile("$.n"),
+            operator: Operator::NumericLessThan,
+            operand: RuleOperand::Literal(json!(10)),
+        };
+        let scope = Scope {
+            context: &Value::Null,
+            variables: &|_| None,
+        };
+        assert_eq!(rule.evaluate(&json!({"n": 9.5}), &scope), Ok(true));
+        assert_eq!(rule.evaluate(&json!({"n": "9"}), &scope), Ok(false));
+        let error = rule.evaluate(&json!({}), &scope).unwrap_err();
+        assert!(
+            error.detail.starts_with("Invalid path '$.n' : "),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn wildcards_follow_the_spec_examples() {

@@ -52,12 +52,20 @@ pub type Observer = std::sync::Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Collects events and counts transitions; shared by all branches of a run.
 pub(crate) struct Recorder {
-    events: Mutex<Vec<Event>>,
+    events: Mutex<Events>,
     count: std::sync::atomic::AtomicU64,
     keep: bool,
     start: chrono::DateTime<chrono::Utc>,
     transitions: AtomicU64,
     pub(crate) observer: Option<Observer>,
+}
+
+/// The events so far, and the last timestamp text with its instant (with the virtual clock
+/// most events share one, and formatting it is a large share of recording).
+#[derive(Default)]
+struct Events {
+    list: Vec<Event>,
+    stamp: Option<(i64, String)>,
 }
 
 impl Recorder {
@@ -68,7 +76,7 @@ impl Recorder {
     ) -> Self {
         Self {
             start,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(Events::default()),
             count: std::sync::atomic::AtomicU64::new(0),
             keep,
             transitions: AtomicU64::new(0),
@@ -89,17 +97,18 @@ impl Recorder {
         self.keep || self.observer.is_some()
     }
 
-    /// Appends an event and returns its id. `details` is only called when events are kept
-    /// or watched.
+    /// Appends an event and returns its id. `elapsed_seconds` and `details` are only called
+    /// when events are kept or watched.
     pub(crate) fn record(
         &self,
         kind: &str,
-        elapsed_seconds: f64,
+        elapsed_seconds: impl FnOnce() -> f64,
         details: impl FnOnce() -> Map<String, Value>,
     ) -> u64 {
         if !self.wants_details() {
             return self.count.fetch_add(1, Ordering::Relaxed) + 1;
         }
+        let elapsed_seconds = elapsed_seconds();
         let details = details();
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         let id = self.count.fetch_add(1, Ordering::Relaxed) + 1;
@@ -108,9 +117,18 @@ impl Recorder {
         if !details.is_empty() {
             wrapped.insert(details_key(kind), Value::Object(details));
         }
-        let at = self.start + chrono::Duration::microseconds((elapsed_seconds * 1e6) as i64);
+        let micros = (elapsed_seconds * 1e6) as i64;
+        let timestamp = match &events.stamp {
+            Some((at, text)) if *at == micros => text.clone(),
+            _ => {
+                let at = self.start + chrono::Duration::microseconds(micros);
+                let text = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                events.stamp = Some((micros, text.clone()));
+                text
+            }
+        };
         let event = Event {
-            timestamp: at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            timestamp,
             id,
             previous_event_id: previous,
             elapsed_seconds,
@@ -121,7 +139,7 @@ impl Recorder {
             observer(&event);
         }
         if self.keep {
-            events.push(event);
+            events.list.push(event);
         }
         id
     }
@@ -141,7 +159,10 @@ impl Recorder {
     }
 
     pub(crate) fn into_events(self) -> Vec<Event> {
-        self.events.into_inner().unwrap_or_else(|e| e.into_inner())
+        self.events
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .list
     }
 }
 

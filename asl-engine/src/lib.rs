@@ -1,15 +1,17 @@
 //! The local engine: runs an ASL document as AWS Step Functions would.
 //!
 //! `asl` is the language (model, paths, intrinsics, validator); this crate is running it. A
-//! definition is compiled once into a [`program::Program`] (every path, intrinsic, Choice rule
-//! and JSONata expression parsed a single time) and then run; [`task`] is how Tasks reach
-//! Lambda functions.
+//! definition is read once into the typed model ([`asl::model::Machine`]), compiled into a
+//! [`program::Program`] (each state holding its parsed paths, intrinsic calls, Choice rules,
+//! JSONata expressions and templates) and then run; [`task`] is how Tasks reach Lambda
+//! functions.
 //!
-//! Stages, each in its own module: [`context`] (the execution's identity and the Context
-//! Object), [`dataflow`] (JSONPath and JSONata input/output processing), [`choice`] (Choice
-//! rules), [`retry`] (Retry and Catch matching and backoff), [`history`] (AWS's history events
-//! and the state-transition count), `interpreter` (the states themselves) and [`mocks`]
-//! (canned Lambda answers in the conformance corpus's format).
+//! Stages, each in its own module: [`program`] (the model compiled), [`context`] (the
+//! execution's identity and the Context Object), [`dataflow`] (JSONPath and JSONata
+//! input/output processing behind one [`dataflow::Dataflow`]), [`choice`] (Choice rules),
+//! [`retry`] (Retry and Catch matching and backoff), [`history`] (AWS's history events and
+//! the state-transition count), `interpreter` (the states themselves) and [`mocks`] (canned
+//! Lambda answers in the conformance corpus's format).
 //!
 //! ```
 //! use asl_engine::{run, RunOptions, Status};
@@ -218,14 +220,15 @@ pub struct Outcome {
     pub event_count: u64,
     /// Seconds the execution took on its clock (virtual time by default).
     pub duration_seconds: f64,
-    /// Paths, intrinsic calls and JSONata expressions parsed while running because the
-    /// compiled [`program::Program`] did not hold them (0 for every definition: running
-    /// never parses).
+    /// Paths, intrinsic calls and JSONata expressions parsed after the
+    /// [`program::Program`] was compiled, on any thread of the run (counted by
+    /// [`dataflow::parses`]; 0 for every definition: running never parses).
     #[serde(skip)]
     pub parsed_at_run_time: u64,
 }
 
-/// Runs `definition` with `input`.
+/// Runs `definition` with `input`. A definition the typed model refuses fails the run with
+/// `States.Runtime`, the model's error (which names the JSON pointer) as the cause.
 pub fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
     interpreter::run(definition, input, options)
 }
@@ -254,5 +257,15 @@ mod tests {
             json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": big, "End": true}}});
         let outcome = run(&definition, json!({}), &RunOptions::default());
         assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
+    }
+
+    #[test]
+    fn a_definition_the_model_refuses_fails_with_the_pointer() {
+        let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Nxt": "B"}}});
+        let outcome = run(&definition, json!({}), &RunOptions::default());
+        assert_eq!(outcome.status, Status::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert!(outcome.cause.unwrap().contains("/States/A"));
+        assert_eq!(outcome.transitions, 0);
     }
 }

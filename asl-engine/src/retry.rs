@@ -5,34 +5,20 @@
 //! `States.DataLimitExceeded`, which are terminal; `States.TaskFailed` matches every error
 //! except `States.Timeout`; `States.Runtime` is never retried or caught.
 
-use serde_json::Value;
+use asl::model::{self, JitterStrategy};
+
+pub use asl::model::error_matches;
 
 /// Whether `error` may be retried or caught at all.
 pub fn is_terminal(error: &str) -> bool {
-    error == "States.Runtime"
+    error == model::STATES_RUNTIME
 }
 
-/// Whether an `ErrorEquals` list matches `error`.
-pub fn error_matches(error_equals: Option<&Value>, error: &str) -> bool {
-    if is_terminal(error) {
-        return false;
-    }
-    let Some(names) = error_equals.and_then(Value::as_array) else {
-        return false;
-    };
-    names
-        .iter()
-        .filter_map(Value::as_str)
-        .any(|name| match name {
-            "States.ALL" => error != "States.DataLimitExceeded",
-            "States.TaskFailed" => error != "States.Timeout" && error != "States.DataLimitExceeded",
-            other => other == error,
-        })
-}
-
-/// A retrier's parameters with the specification's defaults.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A retrier's parameters with the specification's defaults, and the errors it handles.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Retrier {
+    /// `ErrorEquals`.
+    pub error_equals: Vec<String>,
     /// `IntervalSeconds` (default 1).
     pub interval_seconds: f64,
     /// `MaxAttempts` (default 3).
@@ -46,24 +32,22 @@ pub struct Retrier {
 }
 
 impl Retrier {
-    /// Reads a retrier object.
-    pub fn from_json(retrier: &Value) -> Self {
+    /// The model's retrier, defaults applied.
+    pub fn from_model(retrier: &model::Retrier) -> Self {
+        let policy = retrier.policy();
         Self {
-            interval_seconds: retrier
-                .get("IntervalSeconds")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0),
-            max_attempts: retrier
-                .get("MaxAttempts")
-                .and_then(Value::as_u64)
-                .unwrap_or(3),
-            backoff_rate: retrier
-                .get("BackoffRate")
-                .and_then(Value::as_f64)
-                .unwrap_or(2.0),
-            max_delay_seconds: retrier.get("MaxDelaySeconds").and_then(Value::as_f64),
-            full_jitter: retrier.get("JitterStrategy").and_then(Value::as_str) == Some("FULL"),
+            error_equals: retrier.error_equals.clone(),
+            interval_seconds: policy.interval_seconds as f64,
+            max_attempts: policy.max_attempts,
+            backoff_rate: policy.backoff_rate,
+            max_delay_seconds: policy.max_delay_seconds.map(|s| s as f64),
+            full_jitter: policy.jitter == JitterStrategy::Full,
         }
+    }
+
+    /// Whether this retrier handles `error`.
+    pub fn matches(&self, error: &str) -> bool {
+        error_matches(&self.error_equals, error)
     }
 
     /// The wait before retry number `attempt` (0 for the first retry), before jitter:
@@ -90,22 +74,31 @@ impl Retrier {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
+    fn retrier(value: Value) -> Retrier {
+        let definition = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+            "Retry": [value], "End": true
+        }}});
+        let machine = model::Machine::from_value(&definition).unwrap();
+        Retrier::from_model(&machine.state("T").unwrap().retry()[0])
+    }
+
     #[test]
     fn wildcards_follow_the_spec() {
-        let all = json!(["States.ALL"]);
-        assert!(error_matches(Some(&all), "Lambda.Unknown"));
-        assert!(error_matches(Some(&all), "States.Timeout"));
-        assert!(!error_matches(Some(&all), "States.Runtime"));
-        assert!(!error_matches(Some(&all), "States.DataLimitExceeded"));
-        let task_failed = json!(["States.TaskFailed"]);
-        assert!(error_matches(Some(&task_failed), "ToolError.Fatal"));
-        assert!(!error_matches(Some(&task_failed), "States.Timeout"));
+        let all = ["States.ALL".to_owned()];
+        assert!(error_matches(&all, "Lambda.Unknown"));
+        assert!(error_matches(&all, "States.Timeout"));
+        assert!(!error_matches(&all, "States.Runtime"));
+        assert!(!error_matches(&all, "States.DataLimitExceeded"));
+        let task_failed = ["States.TaskFailed".to_owned()];
+        assert!(error_matches(&task_failed, "ToolError.Fatal"));
+        assert!(!error_matches(&task_failed, "States.Timeout"));
         assert!(!error_matches(
-            Some(&json!(["States.Runtime"])),
+            &["States.Runtime".to_owned()],
             "States.Runtime"
         ));
     }
@@ -114,13 +107,13 @@ mod tests {
     fn backoff_is_exponential_and_capped() {
         // Developer guide example: IntervalSeconds 3, BackoffRate 2, MaxDelaySeconds 10
         // waits 3, 6, 10 (capped), 10.
-        let retrier = Retrier::from_json(&json!({
+        let capped = retrier(json!({
             "ErrorEquals": ["States.ALL"], "IntervalSeconds": 3, "BackoffRate": 2,
             "MaxDelaySeconds": 10, "MaxAttempts": 4
         }));
-        let waits: Vec<f64> = (0..4).map(|n| retrier.delay_seconds(n)).collect();
+        let waits: Vec<f64> = (0..4).map(|n| capped.delay_seconds(n)).collect();
         assert_eq!(waits, vec![3.0, 6.0, 10.0, 10.0]);
-        let defaults = Retrier::from_json(&json!({"ErrorEquals": ["States.ALL"]}));
+        let defaults = retrier(json!({"ErrorEquals": ["States.ALL"]}));
         assert_eq!(defaults.max_attempts, 3);
         assert_eq!(defaults.delay_seconds(2), 4.0);
     }

@@ -1,49 +1,39 @@
 //! Parallel and Map: child state machines, run one at a time or on threads, with
 //! MaxConcurrency, tolerated failures and item batching.
 
-use super::super::program;
 use super::*;
+use crate::dataflow::{Dyn, DynError};
+use crate::program::{BatchInput, Batcher, Items, MapProgram, ParallelProgram};
 
 impl Runner<'_> {
     // ---- Parallel ---------------------------------------------------------------------
 
-    pub(super) fn parallel(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn parallel(
+        &self,
+        cx: &StateCx<'_>,
+        parallel: &ParallelProgram,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let next = Self::next_of(cx.state);
-        let branches = cx
-            .state
-            .get("Branches")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let (branch_input, effective) = if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let arguments = match cx.state.get("Arguments") {
-                Some(template) => jsonata_template(template, "Arguments", &bindings)?,
-                None => input.clone(),
-            };
-            (arguments, Value::Null)
-        } else {
-            let scope = cx.scope(&context);
-            let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
-            let parameters = match cx.state.get("Parameters") {
-                Some(template) => payload_template(template, &effective, &scope)?,
-                None => effective.clone(),
-            };
-            (parameters, effective)
+        let io = cx.io(&context);
+        let effective = cx.state.flow.effective(&io, &input)?;
+        let branch_input = match (&parallel.arguments, effective) {
+            (Some(template), effective) => {
+                template.evaluate(&io, &input, effective.as_ref().unwrap_or(&input))?
+            }
+            (None, Some(effective)) => effective,
+            (None, None) => input.clone(),
         };
-        let _ = effective;
         self.record("ParallelStateStarted", Map::new());
+        let branches = &parallel.branches;
         let jobs: Vec<(usize, Value)> = (0..branches.len())
             .map(|i| (i, branch_input.clone()))
             .collect();
-        let results = self.run_children(cx, jobs, branches.len(), |index, item| {
-            let machine = branches[index].as_object().cloned().unwrap_or_default();
+        let results = self.run_children(jobs, branches.len(), |index, item| {
             let frame = Frame {
                 vars: VarScope::child(&cx.frame.vars),
-                query_language: cx.frame.query_language,
             };
-            self.run_machine(&machine, item, &frame)
+            self.run_machine(&branches[index], item, &frame)
         });
         let results = match results {
             Ok(results) => results,
@@ -60,46 +50,17 @@ impl Runner<'_> {
             }
         };
         self.record("ParallelStateSucceeded", Map::new());
-        self.finish_composite(cx, input, Value::Array(results), &context, next)
-    }
-
-    /// ResultSelector, ResultPath, OutputPath and Assign (JSONPath), or Output and Assign
-    /// (JSONata), for Map and Parallel.
-    pub(super) fn finish_composite(
-        &self,
-        cx: &StateCx<'_>,
-        input: Value,
-        result: Value,
-        context: &Value,
-        next: Option<String>,
-    ) -> Result<Step, StateError> {
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, context, &[("result", &result)]);
-            let assign = self.assign_jsonata(cx.state.get("Assign"), &bindings)?;
-            let output = match cx.state.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => result,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step { output, next });
-        }
-        let scope = cx.scope(context);
-        let result = match cx.state.get("ResultSelector") {
-            Some(template) => payload_template(template, &result, &scope)?,
-            None => result,
-        };
-        let assign = self.assign_jsonpath(cx, cx.state.get("Assign"), &result, context)?;
-        let combined = apply_result_path(cx.state.get("ResultPath"), input, result)?;
-        let output = apply_path(cx.state.get("OutputPath"), combined, &scope)?;
-        self.commit_assign(cx, assign);
-        Ok(Step { output, next })
+        let finished =
+            cx.state
+                .flow
+                .finish(&io, input, None, Produced::Result(Value::Array(results)))?;
+        Ok(self.commit(cx, finished, cx.state.next))
     }
 
     /// Runs `jobs` (index, input) with at most `concurrency` at once (0: all), on threads
     /// when the run is concurrent; results in job order. The first failure wins.
     pub(super) fn run_children<F>(
         &self,
-        _cx: &StateCx<'_>,
         jobs: Vec<(usize, Value)>,
         concurrency: usize,
         work: F,
@@ -134,8 +95,6 @@ impl Runner<'_> {
         let queue = Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>().into_iter());
         let slots: Vec<Mutex<Option<Result<Value, Failure>>>> =
             (0..count).map(|_| Mutex::new(None)).collect();
-        // The workers evaluate with the run's compiled program too.
-        let program = program::current();
         std::thread::scope(|scope| {
             for _ in 0..width.min(count) {
                 scope.spawn(|| {
@@ -149,10 +108,11 @@ impl Runner<'_> {
                             *slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
                         }
                     };
-                    match &program {
-                        Some(program) => program::installed(program, drain),
-                        None => drain(),
-                    }
+                    // What a worker parses counts as parsed at run time too.
+                    let before = dataflow::parses();
+                    drain();
+                    self.worker_parses
+                        .fetch_add(dataflow::parses() - before, Ordering::Relaxed);
                 });
             }
         });
@@ -168,142 +128,71 @@ impl Runner<'_> {
 
     // ---- Map --------------------------------------------------------------------------
 
-    pub(super) fn map(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn map(
+        &self,
+        cx: &StateCx<'_>,
+        map: &MapProgram,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let next = Self::next_of(cx.state);
-        let processor = cx
-            .state
-            .get("ItemProcessor")
-            .or_else(|| cx.state.get("Iterator"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let scope = cx.scope(&context);
-        let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-        // Items and the input the selector sees.
-        let (items, effective) = if cx.jsonata {
-            let items = match cx.state.get("Items") {
-                Some(template) => {
-                    let value = jsonata_template(template, "Items", &bindings)?;
-                    match value {
-                        Value::Array(items) => items,
-                        other => {
-                            let expression = template
-                                .as_str()
-                                .and_then(dataflow::jsonata_expression)
-                                .map(str::trim)
-                                .map(str::to_owned);
-                            return Err(DataError::query(match expression {
-                                Some(expression) => format!(
-                                    "The JSONata expression '{expression}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
-                                    type_name(&other),
-                                    compact(&other)
-                                ),
-                                None => format!(
-                                    "Map state input must be an array but was: {}",
-                                    compact(&other)
-                                ),
-                            })
-                            .into());
-                        }
-                    }
-                }
-                None => match &input {
-                    Value::Array(items) => items.clone(),
-                    other => {
-                        return Err(DataError::query(format!(
-                            "Map state input must be an array but was: {}",
-                            compact(other)
-                        ))
-                        .into());
-                    }
-                },
-            };
-            (items, input.clone())
-        } else {
-            let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
-            let items_value = match cx.state.get("ItemsPath").and_then(Value::as_str) {
-                Some(path) => dataflow::select(path, &effective, &scope).map_err(|e| match e {
-                    PathError::NoResults { .. } => DataError::runtime(format!(
-                        "Invalid path '{path}' : {}",
-                        dataflow::missing_path_explanation(path, &effective, &scope)
-                    )),
-                    other => DataError::runtime(other.to_string()),
-                })?,
-                None => effective.clone(),
-            };
-            match items_value {
-                Value::Array(items) => (items, effective),
-                other => {
-                    return Err(DataError::runtime(format!(
-                        "Map state input must be an array but was: {}",
-                        compact(&other)
-                    ))
-                    .into());
-                }
-            }
+        let io = cx.io(&context);
+        let effective = match cx.state.flow.effective(&io, &input)? {
+            Some(effective) => effective,
+            None => input.clone(),
         };
-        let max_concurrency =
-            self.map_number(cx, &effective, &scope, &bindings, "MaxConcurrency", false)?;
-        let tolerated_count = self.map_number(
-            cx,
+        let items = self.map_items(&io, &map.items, &input, &effective)?;
+        let max_concurrency = map_number(
+            &io,
+            map.max_concurrency.as_ref(),
+            &input,
             &effective,
-            &scope,
-            &bindings,
+            "MaxConcurrency",
+            false,
+        )?;
+        let tolerated_count = map_number(
+            &io,
+            map.tolerated_count.as_ref(),
+            &input,
+            &effective,
             "ToleratedFailureCount",
             false,
         )?;
-        let tolerated_percentage = self.map_number(
-            cx,
+        let tolerated_percentage = map_number(
+            &io,
+            map.tolerated_percentage.as_ref(),
+            &input,
             &effective,
-            &scope,
-            &bindings,
             "ToleratedFailurePercentage",
             true,
         )?;
         if let Some(count) = tolerated_count
             && count < 0.0
         {
-            {
-                return Err(DataError::runtime("ToleratedFailureCount cannot be negative.").into());
-            }
+            return Err(DataError::runtime("ToleratedFailureCount cannot be negative.").into());
         }
         if let Some(percentage) = tolerated_percentage
             && !(0.0..=100.0).contains(&percentage)
         {
-            {
-                return Err(DataError::runtime(
-                    "ToleratedFailurePercentage must be between 0 and 100.",
-                )
-                .into());
-            }
+            return Err(DataError::runtime(
+                "ToleratedFailurePercentage must be between 0 and 100.",
+            )
+            .into());
         }
         // Batching (ItemBatcher) groups items as {"Items": [...], "BatchInput": ...}.
-        let items = self.batch_items(cx, items, &effective, &scope)?;
-        let selector = cx
-            .state
-            .get("ItemSelector")
-            .or_else(|| cx.state.get("Parameters"))
-            .cloned();
+        let items = batch_items(&io, map.batcher.as_ref(), items, &effective)?;
         let mut jobs = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
-            let iteration_input = match &selector {
+            let iteration_input = match &map.selector {
                 None => item,
                 Some(template) => {
                     let item_context = context::for_state(
                         &self.context_base,
-                        cx.name,
+                        &cx.state.name,
                         cx.entered_time,
                         None,
                         Some(&(index, item.clone())),
                     );
-                    if cx.jsonata {
-                        let bindings = self.jsonata_bindings(cx, &input, &item_context, &[]);
-                        jsonata_template(template, "ItemSelector", &bindings)?
-                    } else {
-                        let scope = cx.scope(&item_context);
-                        payload_template(template, &effective, &scope)?
-                    }
+                    template.evaluate(&cx.io(&item_context), &input, &effective)?
                 }
             };
             jobs.push((index, iteration_input));
@@ -312,18 +201,15 @@ impl Runner<'_> {
         let mut details = Map::new();
         details.insert("length".into(), Value::from(total));
         self.record("MapStateStarted", details);
-        let processor_language =
-            QueryLanguage::of_field(processor.get("QueryLanguage"), cx.frame.query_language);
         let work = |index: usize, item: Value| {
             let mut details = Map::new();
-            details.insert("name".into(), Value::from(cx.name));
+            details.insert("name".into(), Value::from(cx.state.name.as_str()));
             details.insert("index".into(), Value::from(index));
             self.record("MapIterationStarted", details.clone());
             let frame = Frame {
                 vars: VarScope::child(&cx.frame.vars),
-                query_language: processor_language,
             };
-            let outcome = self.run_machine(&processor, item, &frame);
+            let outcome = self.run_machine(&map.processor, item, &frame);
             match &outcome {
                 Ok(_) => self.record("MapIterationSucceeded", details),
                 Err(_) => self.record("MapIterationFailed", details),
@@ -335,7 +221,7 @@ impl Runner<'_> {
         let outcomes = if tolerant {
             self.run_children_all(jobs, concurrency, &work)
         } else {
-            match self.run_children(cx, jobs, concurrency, work) {
+            match self.run_children(jobs, concurrency, work) {
                 Ok(results) => results.into_iter().map(Ok).collect(),
                 Err(failure) => {
                     self.record_map_failed(&failure);
@@ -348,9 +234,7 @@ impl Runner<'_> {
             if let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err())
                 && failure.error_name() == TRANSITION_LIMIT_ERROR
             {
-                {
-                    return Err(failure.clone().into());
-                }
+                return Err(failure.clone().into());
             }
             let within_count = tolerated_count.is_some_and(|c| failures as f64 <= c);
             let within_percentage = tolerated_percentage
@@ -372,7 +256,61 @@ impl Runner<'_> {
             })
             .collect();
         self.record("MapStateSucceeded", Map::new());
-        self.finish_composite(cx, input, Value::Array(results), &context, next)
+        let finished =
+            cx.state
+                .flow
+                .finish(&io, input, None, Produced::Result(Value::Array(results)))?;
+        Ok(self.commit(cx, finished, cx.state.next))
+    }
+
+    /// The items: `ItemsPath` of the effective input (JSONPath), `Items` or the input
+    /// (JSONata).
+    fn map_items(
+        &self,
+        io: &Io<'_>,
+        items: &Items,
+        input: &Value,
+        effective: &Value,
+    ) -> Result<Vec<Value>, DataError> {
+        match items {
+            Items::Jsonata(Some(template)) => {
+                match template.evaluate(input, &io.bindings(input, None))? {
+                    Value::Array(items) => Ok(items),
+                    other => Err(DataError::query(match template.expression() {
+                        Some(expression) => format!(
+                            "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                            expression.text,
+                            type_name(&other),
+                            compact(&other)
+                        ),
+                        None => format!(
+                            "Map state input must be an array but was: {}",
+                            compact(&other)
+                        ),
+                    })),
+                }
+            }
+            Items::Jsonata(None) => match input {
+                Value::Array(items) => Ok(items.clone()),
+                other => Err(DataError::query(format!(
+                    "Map state input must be an array but was: {}",
+                    compact(other)
+                ))),
+            },
+            Items::JsonPath(path) => {
+                let value = match path {
+                    Some(path) => path.select_or_invalid(effective, &io.scope())?,
+                    None => effective.clone(),
+                };
+                match value {
+                    Value::Array(items) => Ok(items),
+                    other => Err(DataError::runtime(format!(
+                        "Map state input must be an array but was: {}",
+                        compact(&other)
+                    ))),
+                }
+            }
+        }
     }
 
     pub(super) fn record_map_failed(&self, failure: &Failure) {
@@ -385,87 +323,86 @@ impl Runner<'_> {
         }
         self.record("MapStateFailed", details);
     }
+}
 
-    pub(super) fn batch_items(
-        &self,
-        cx: &StateCx<'_>,
-        items: Vec<Value>,
-        effective: &Value,
-        scope: &Scope<'_>,
-    ) -> Result<Vec<Value>, DataError> {
-        let Some(batcher) = cx.state.get("ItemBatcher").and_then(Value::as_object) else {
-            return Ok(items);
-        };
-        let per_batch = batcher
-            .get("MaxItemsPerBatch")
-            .and_then(Value::as_u64)
-            .unwrap_or(items.len().max(1) as u64)
-            .max(1) as usize;
-        let batch_input = match batcher.get("BatchInput") {
-            Some(template) if !cx.jsonata => Some(payload_template(template, effective, scope)?),
-            Some(template) => Some(template.clone()),
-            None => None,
-        };
-        Ok(items
-            .chunks(per_batch)
-            .map(|chunk| {
-                let mut batch = Map::new();
-                if let Some(batch_input) = &batch_input {
-                    batch.insert("BatchInput".into(), batch_input.clone());
-                }
-                batch.insert("Items".into(), Value::Array(chunk.to_vec()));
-                Value::Object(batch)
-            })
-            .collect())
-    }
+/// Groups items into batches (`ItemBatcher`).
+fn batch_items(
+    io: &Io<'_>,
+    batcher: Option<&Batcher>,
+    items: Vec<Value>,
+    effective: &Value,
+) -> Result<Vec<Value>, DataError> {
+    let Some(batcher) = batcher else {
+        return Ok(items);
+    };
+    let per_batch = batcher
+        .max_items_per_batch
+        .unwrap_or(items.len().max(1) as u64)
+        .max(1) as usize;
+    let batch_input = match &batcher.batch_input {
+        Some(BatchInput::Template(template)) => Some(template.evaluate(effective, &io.scope())?),
+        Some(BatchInput::Constant(value)) => Some(value.clone()),
+        None => None,
+    };
+    Ok(items
+        .chunks(per_batch)
+        .map(|chunk| {
+            let mut batch = Map::new();
+            if let Some(batch_input) = &batch_input {
+                batch.insert("BatchInput".into(), batch_input.clone());
+            }
+            batch.insert("Items".into(), Value::Array(chunk.to_vec()));
+            Value::Object(batch)
+        })
+        .collect())
+}
 
-    /// Reads `MaxConcurrency`, `ToleratedFailureCount` or `ToleratedFailurePercentage`
-    /// (or its `Path` form, or a JSONata expression).
-    pub(super) fn map_number(
-        &self,
-        cx: &StateCx<'_>,
-        effective: &Value,
-        scope: &Scope<'_>,
-        bindings: &Map<String, Value>,
-        field: &str,
-        float: bool,
-    ) -> Result<Option<f64>, DataError> {
-        if let Some(value) = cx.state.get(field) {
-            let value = if cx.jsonata {
-                jsonata_template(value, field, bindings)?
-            } else {
-                value.clone()
-            };
-            return match value.as_f64() {
-                Some(n) => Ok(Some(n)),
-                None => Err(DataError::runtime(format!(
-                    "The {field} field must be a number, found {}",
-                    compact(&value)
-                ))),
-            };
-        }
+/// Reads `MaxConcurrency`, `ToleratedFailureCount` or `ToleratedFailurePercentage` (`field`):
+/// a literal, a JSONata expression, or its `Path` form read from the effective input.
+fn map_number(
+    io: &Io<'_>,
+    value: Option<&Dyn>,
+    input: &Value,
+    effective: &Value,
+    field: &str,
+    float: bool,
+) -> Result<Option<f64>, DataError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if let Dyn::Path(path) = value {
         let path_field = format!("{field}Path");
-        let Some(path) = cx.state.get(&path_field).and_then(Value::as_str) else {
-            return Ok(None);
-        };
-        let value = dataflow::select(path, effective, scope)
+        let found = path
+            .evaluate(effective, &io.scope())
             .map_err(|e| DataError::runtime(e.to_string()))?;
         let kind = if float { "float" } else { "integer" };
         // A numeric string is accepted too (corpus: MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH).
-        let number = match (&value, float) {
+        let number = match (&found, float) {
             (Value::String(s), true) => s.trim().parse::<f64>().ok(),
             (Value::String(s), false) => s.trim().parse::<i64>().ok().map(|n| n as f64),
-            (_, true) => value.as_f64(),
-            (_, false) => value.as_i64().map(|n| n as f64),
+            (_, true) => found.as_f64(),
+            (_, false) => found.as_i64().map(|n| n as f64),
         };
-        number.map(Some).ok_or_else(|| {
-            let shown = match &value {
+        return number.map(Some).ok_or_else(|| {
+            let shown = match &found {
                 Value::String(s) => s.clone(),
                 other => compact(other),
             };
             DataError::runtime(format!(
-                "The {path_field} field refers to value \"{shown}\" which is not a valid {kind}: {path}"
+                "The {path_field} field refers to value \"{shown}\" which is not a valid {kind}: {}",
+                path.text()
             ))
-        })
+        });
+    }
+    let found = value.evaluate(io, input).map_err(|e| match e {
+        DynError::Data(data) => data,
+        DynError::Path(path) => DataError::runtime(path.to_string()),
+    })?;
+    match found.as_f64() {
+        Some(n) => Ok(Some(n)),
+        None => Err(DataError::runtime(format!(
+            "The {field} field must be a number, found {}",
+            compact(&found)
+        ))),
     }
 }

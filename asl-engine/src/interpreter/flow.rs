@@ -1,217 +1,158 @@
 //! Pass, Succeed, Fail, Choice and Wait: the states that run no task.
 
 use super::*;
+use crate::dataflow::{Dyn, DynError};
+use crate::program::{ChoiceProgram, PassResult, RuleTest, WaitProgram};
+use asl::intrinsics::ValueError;
+use asl::jsonpath::PathError;
 
 impl Runner<'_> {
     // ---- Pass -------------------------------------------------------------------------
 
-    pub(super) fn pass(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn pass(
+        &self,
+        cx: &StateCx<'_>,
+        pass: &PassResult,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let next = Self::next_of(cx.state);
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let assign = self.assign_jsonata(cx.state.get("Assign"), &bindings)?;
-            let output = match cx.state.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => input,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step { output, next });
-        }
-        let scope = cx.scope(&context);
-        let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
-        let result = if let Some(result) = cx.state.get("Result") {
-            result.clone()
-        } else if let Some(parameters) = cx.state.get("Parameters") {
-            payload_template(parameters, &effective, &scope)?
-        } else {
-            effective
+        let io = cx.io(&context);
+        let flow = &cx.state.flow;
+        let mut effective = flow.effective(&io, &input)?;
+        let produced = match pass {
+            PassResult::Literal(result) => Produced::Result(result.clone()),
+            PassResult::Parameters(parameters) => Produced::Result(parameters.evaluate(
+                &io,
+                &input,
+                effective.as_ref().unwrap_or(&input),
+            )?),
+            // `finish` reads the effective input only when nothing was produced.
+            PassResult::Effective => {
+                Produced::Result(effective.take().unwrap_or_else(|| input.clone()))
+            }
+            PassResult::Nothing => Produced::Nothing,
         };
-        let assign = self.assign_jsonpath(cx, cx.state.get("Assign"), &result, &context)?;
-        let combined = apply_result_path(cx.state.get("ResultPath"), input, result)?;
-        let output = apply_path(cx.state.get("OutputPath"), combined, &scope)?;
-        self.commit_assign(cx, assign);
-        Ok(Step { output, next })
+        let finished = flow.finish(&io, input, effective, produced)?;
+        Ok(self.commit(cx, finished, cx.state.next))
     }
 
     // ---- Succeed and Fail ---------------------------------------------------------------
 
     pub(super) fn succeed(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let output = match cx.state.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => input,
-            };
-            return Ok(Step { output, next: None });
-        }
-        let scope = cx.scope(&context);
-        let effective = apply_path(cx.state.get("InputPath"), input, &scope)?;
-        let output = apply_path(cx.state.get("OutputPath"), effective, &scope)?;
-        Ok(Step { output, next: None })
+        let io = cx.io(&context);
+        let flow = &cx.state.flow;
+        let effective = flow.effective(&io, &input)?;
+        let finished = flow.finish(&io, input, effective, Produced::Nothing)?;
+        Ok(self.commit(cx, finished, None))
     }
 
-    pub(super) fn fail(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn fail(
+        &self,
+        cx: &StateCx<'_>,
+        error: Option<&Dyn>,
+        cause: Option<&Dyn>,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let (error, cause) = if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let field = |name: &str| -> Result<Option<String>, DataError> {
-                match cx.state.get(name) {
-                    None => Ok(None),
-                    Some(template) => match jsonata_template(template, name, &bindings)? {
-                        Value::String(s) => Ok(Some(s)),
-                        other => Ok(Some(compact(&other))),
-                    },
-                }
+        let io = cx.io(&context);
+        let field = |value: Option<&Dyn>, path_field: &str| -> Result<Option<String>, DataError> {
+            let Some(value) = value else {
+                return Ok(None);
             };
-            (field("Error")?, field("Cause")?)
-        } else {
-            let scope = cx.scope(&context);
-            let field = |literal: &str, path_field: &str| -> Result<Option<String>, DataError> {
-                if let Some(value) = cx.state.get(literal) {
-                    return Ok(value.as_str().map(str::to_owned));
-                }
-                let Some(path) = cx.state.get(path_field).and_then(Value::as_str) else {
-                    return Ok(None);
-                };
-                let value = evaluate_value(path, &input, &scope).map_err(
-                    |e| match e {
-                        asl::intrinsics::ValueError::Path(PathError::NoResults { .. })
-                        | asl::intrinsics::ValueError::Path(
-                            PathError::UndefinedVariable { .. },
-                        ) => DataError::runtime(format!(
-                            "The JSONPath '{path}' specified for the field '{path_field}' could not be found in the input '{}'",
-                            compact(&input)
-                        )),
-                        other => DataError::runtime(other.to_string()),
-                    },
-                )?;
-                Ok(Some(match value {
-                    Value::String(s) => s,
-                    other => compact(&other),
-                }))
-            };
-            (field("Error", "ErrorPath")?, field("Cause", "CausePath")?)
+            let value = value.evaluate(&io, &input).map_err(|e| match e {
+                DynError::Data(data) => data,
+                DynError::Path(
+                    ValueError::Path(PathError::NoResults { .. })
+                    | ValueError::Path(PathError::UndefinedVariable { .. }),
+                ) => DataError::runtime(format!(
+                    "The JSONPath '{}' specified for the field '{path_field}' could not be found in the input '{}'",
+                    value.path_text(),
+                    compact(&input)
+                )),
+                DynError::Path(other) => DataError::runtime(other.to_string()),
+            })?;
+            Ok(Some(match value {
+                Value::String(s) => s,
+                other => compact(&other),
+            }))
         };
-        let mut details = Map::new();
-        if let Some(error) = &error {
-            details.insert("error".into(), Value::from(error.clone()));
-        }
-        if let Some(cause) = &cause {
-            details.insert("cause".into(), Value::from(cause.clone()));
-        }
+        let error = field(error, "ErrorPath")?;
+        let cause = field(cause, "CausePath")?;
         Err(StateError::Failed(Failure { error, cause }))
     }
 
     // ---- Choice -----------------------------------------------------------------------
 
-    pub(super) fn choice(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn choice(
+        &self,
+        cx: &StateCx<'_>,
+        choice: &ChoiceProgram,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let rules = cx
-            .state
-            .get("Choices")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let mut chosen: Option<&Value> = None;
-            for rule in &rules {
-                let condition = rule.get("Condition").cloned().unwrap_or(Value::Bool(false));
-                let verdict = match &condition {
-                    Value::Bool(b) => *b,
-                    Value::String(s) => match dataflow::jsonata_expression(s) {
-                        Some(expression) => {
-                            match dataflow::evaluate_jsonata(expression, "Condition", &bindings)? {
-                                Some(Value::Bool(b)) => b,
-                                other => {
-                                    return Err(DataError::query(format!(
-                                        "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was {}",
-                                        expression.trim(),
-                                        other.map(|v| compact(&v)).unwrap_or_else(|| "undefined".into())
-                                    ))
-                                    .into());
-                                }
-                            }
-                        }
-                        None => {
-                            return Err(
-                                kind_error(cx.name, "Condition", "a boolean", &condition).into()
-                            );
-                        }
-                    },
-                    other => {
-                        return Err(kind_error(cx.name, "Condition", "a boolean", other).into());
-                    }
-                };
-                if verdict {
-                    chosen = Some(rule);
-                    break;
-                }
-            }
-            let (holder, next) = match chosen {
-                Some(rule) => (rule, rule.get("Next").and_then(Value::as_str)),
-                None => (
-                    &Value::Null,
-                    cx.state.get("Default").and_then(Value::as_str),
-                ),
-            };
-            let Some(next) = next else {
-                return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
-            };
-            let (assign_field, output_field) = match chosen {
-                Some(_) => (holder.get("Assign"), holder.get("Output")),
-                None => (cx.state.get("Assign"), cx.state.get("Output")),
-            };
-            let assign = self.assign_jsonata(assign_field, &bindings)?;
-            let output = match output_field {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => input,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step {
-                output,
-                next: Some(next.to_owned()),
-            });
-        }
-        let scope = cx.scope(&context);
-        let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
+        let io = cx.io(&context);
+        let effective = cx.state.flow.effective(&io, &input)?;
+        // JSONata conditions share one set of bindings, built at the first one.
+        let mut bindings = None;
         let mut chosen = None;
-        for rule in &rules {
-            if choice::evaluate_rule(rule, &effective, &scope)? {
+        for rule in &choice.rules {
+            let verdict = match &rule.test {
+                RuleTest::Rule(test) => {
+                    test.evaluate(effective.as_ref().unwrap_or(&input), &io.scope())?
+                }
+                RuleTest::Literal(verdict) => *verdict,
+                RuleTest::Condition(condition) => {
+                    let bindings = bindings.get_or_insert_with(|| io.bindings(&input, None));
+                    match condition.evaluate(&input, bindings)? {
+                        Some(Value::Bool(b)) => b,
+                        other => {
+                            return Err(DataError::query(format!(
+                                "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was {}",
+                                condition.text,
+                                other.map(|v| compact(&v)).unwrap_or_else(|| "undefined".into())
+                            ))
+                            .into());
+                        }
+                    }
+                }
+            };
+            if verdict {
                 chosen = Some(rule);
                 break;
             }
         }
-        let (next, assign_field) = match chosen {
-            Some(rule) => (rule.get("Next").and_then(Value::as_str), rule.get("Assign")),
-            None => (
-                cx.state.get("Default").and_then(Value::as_str),
-                cx.state.get("Assign"),
-            ),
+        let (flow, next) = match chosen {
+            Some(rule) => (&rule.flow, Some(rule.next)),
+            None => (&cx.state.flow, choice.default),
         };
         let Some(next) = next else {
             return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
         };
-        let assign = self.assign_jsonpath(cx, assign_field, &effective, &context)?;
-        let output = apply_path(cx.state.get("OutputPath"), effective, &scope)?;
-        self.commit_assign(cx, assign);
-        Ok(Step {
-            output,
-            next: Some(next.to_owned()),
-        })
+        let finished = flow.finish_with(&io, input, effective, Produced::Nothing, bindings)?;
+        Ok(self.commit(cx, finished, Some(next)))
     }
 
     // ---- Wait -------------------------------------------------------------------------
 
-    pub(super) fn wait(&self, cx: &StateCx<'_>, input: Value) -> Result<Step, StateError> {
+    pub(super) fn wait(
+        &self,
+        cx: &StateCx<'_>,
+        wait: &WaitProgram,
+        input: Value,
+    ) -> Result<Step, StateError> {
         let context = self.context_for(cx, None);
-        let next = Self::next_of(cx.state);
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            if let Some(seconds) = cx.state.get("Seconds") {
-                let value = jsonata_template(seconds, "Seconds", &bindings)?;
+        let io = cx.io(&context);
+        let flow = &cx.state.flow;
+        let effective = flow.effective(&io, &input)?;
+        let literal = |value: &Dyn| match value.evaluate(&io, &input) {
+            Ok(value) => Ok(value),
+            Err(DynError::Data(data)) => Err(data),
+            Err(DynError::Path(other)) => Err(DataError::runtime(other.to_string())),
+        };
+        match wait {
+            WaitProgram::Seconds(seconds) => {
+                let value = literal(seconds)?;
                 let seconds = value
                     .as_f64()
                     .filter(|s| *s >= 0.0 && s.fract() == 0.0)
@@ -222,80 +163,78 @@ impl Runner<'_> {
                         ))
                     })?;
                 self.sleep(seconds);
-            } else if let Some(timestamp) = cx.state.get("Timestamp") {
-                let value = jsonata_template(timestamp, "Timestamp", &bindings)?;
+            }
+            WaitProgram::Timestamp { value, strict } => {
+                let value = literal(value)?;
+                let text = value
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| compact(&value));
+                match parse_timestamp(&text) {
+                    Some(when) => self.wait_until(when.with_timezone(&Utc)),
+                    None if *strict => {
+                        return Err(DataError::query(format!(
+                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
+                        ))
+                        .into());
+                    }
+                    None => {}
+                }
+            }
+            WaitProgram::SecondsPath(path) => {
+                let value = path
+                    .select(effective.as_ref().unwrap_or(&input), &io.scope())
+                    .map_err(|_| {
+                        DataError::runtime(format!(
+                            "The SecondsPath parameter does not reference an input value: {}",
+                            path.text
+                        ))
+                    })?;
+                let seconds = match value.as_i64() {
+                    Some(s) if s >= 0 => s,
+                    Some(_) => {
+                        return Err(DataError::runtime(format!(
+                            "The SecondsPath parameter references a negative value: {} == {}",
+                            path.text,
+                            compact(&value)
+                        ))
+                        .into());
+                    }
+                    None => {
+                        return Err(DataError::runtime(format!(
+                            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                            path.text,
+                            compact(&value)
+                        ))
+                        .into());
+                    }
+                };
+                self.sleep(seconds as f64);
+            }
+            WaitProgram::TimestampPath(path) => {
+                let value = path
+                    .select(effective.as_ref().unwrap_or(&input), &io.scope())
+                    .map_err(|_| {
+                        DataError::runtime(format!(
+                            "The TimestampPath parameter does not reference an input value: {}",
+                            path.text
+                        ))
+                    })?;
                 let text = value
                     .as_str()
                     .map(str::to_owned)
                     .unwrap_or_else(|| compact(&value));
                 let when = parse_timestamp(&text).ok_or_else(|| {
-                    DataError::query(format!(
-                        "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
+                    DataError::runtime(format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {text}",
+                        path.text
                     ))
                 })?;
                 self.wait_until(when.with_timezone(&Utc));
             }
-            let assign = self.assign_jsonata(cx.state.get("Assign"), &bindings)?;
-            let output = match cx.state.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => input,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step { output, next });
         }
-        let scope = cx.scope(&context);
-        let effective = apply_path(cx.state.get("InputPath"), input, &scope)?;
-        if let Some(seconds) = cx.state.get("Seconds").and_then(Value::as_f64) {
-            self.sleep(seconds);
-        } else if let Some(timestamp) = cx.state.get("Timestamp").and_then(Value::as_str) {
-            if let Some(when) = parse_timestamp(timestamp) {
-                self.wait_until(when.with_timezone(&Utc));
-            }
-        } else if let Some(path) = cx.state.get("SecondsPath").and_then(Value::as_str) {
-            let value = dataflow::select(path, &effective, &scope).map_err(|_| {
-                DataError::runtime(format!(
-                    "The SecondsPath parameter does not reference an input value: {path}"
-                ))
-            })?;
-            let seconds = match value.as_i64() {
-                Some(s) if s >= 0 => s,
-                Some(_) => {
-                    return Err(DataError::runtime(format!(
-                        "The SecondsPath parameter references a negative value: {path} == {}",
-                        compact(&value)
-                    ))
-                    .into());
-                }
-                None => {
-                    return Err(DataError::runtime(format!(
-                        "The SecondsPath parameter cannot be parsed as a long value: {path} == {}",
-                        compact(&value)
-                    ))
-                    .into());
-                }
-            };
-            self.sleep(seconds as f64);
-        } else if let Some(path) = cx.state.get("TimestampPath").and_then(Value::as_str) {
-            let value = dataflow::select(path, &effective, &scope).map_err(|_| {
-                DataError::runtime(format!(
-                    "The TimestampPath parameter does not reference an input value: {path}"
-                ))
-            })?;
-            let text = value
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| compact(&value));
-            let when = parse_timestamp(&text).ok_or_else(|| {
-                DataError::runtime(format!(
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {text}"
-                ))
-            })?;
-            self.wait_until(when.with_timezone(&Utc));
-        }
-        let assign = self.assign_jsonpath(cx, cx.state.get("Assign"), &effective, &context)?;
-        let output = apply_path(cx.state.get("OutputPath"), effective, &scope)?;
-        self.commit_assign(cx, assign);
-        Ok(Step { output, next })
+        let finished = flow.finish(&io, input, effective, Produced::Nothing)?;
+        Ok(self.commit(cx, finished, cx.state.next))
     }
 
     pub(super) fn wait_until(&self, when: DateTime<Utc>) {
@@ -305,18 +244,5 @@ impl Runner<'_> {
         };
         let seconds = (when - now).num_milliseconds() as f64 / 1000.0;
         self.sleep(seconds);
-    }
-}
-
-/// A `.$` value (an intrinsic call or a path) through the compiled program.
-fn evaluate_value(
-    text: &str,
-    input: &Value,
-    scope: &asl::jsonpath::Scope<'_>,
-) -> Result<Value, asl::intrinsics::ValueError> {
-    if asl::intrinsics::is_intrinsic(text) {
-        Ok(super::super::program::intrinsic(text, input, scope)?)
-    } else {
-        Ok(super::super::program::select(text, input, scope)?)
     }
 }

@@ -1,9 +1,12 @@
 //! The states themselves: Pass, Task, Choice, Wait, Succeed, Fail, Parallel and Map, in
 //! JSONPath and JSONata, with Retry and Catch, variables and history events.
 //!
-//! A state machine (the top level, a Parallel branch or a Map's item processor) runs in
-//! [`Runner::run_machine`]; each state in [`Runner::run_state`], which records the entered
-//! and exited events, counts the transition and turns data-flow errors into AWS's causes.
+//! The interpreter runs a compiled [`Program`] (see [`crate::program`]): it never reads the
+//! definition's JSON and never parses. A state machine (the top level, a Parallel branch or
+//! a Map's item processor) runs in [`Runner::run_machine`]; each state in
+//! [`Runner::run_state`], which records the entered and exited events, counts the
+//! transition and turns data-flow errors into AWS's causes. The data flow of each state is
+//! its [`dataflow::Dataflow`], the same code for JSONPath and JSONata.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,22 +15,20 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::choice::{self, parse_timestamp};
+use super::choice::parse_timestamp;
 use super::context;
-use super::dataflow::{
-    self, DataError, apply_path, apply_result_path, compact, jsonata_template, payload_template,
-};
+use super::dataflow::{self, DataError, Finished, Io, Produced, compact};
 use super::history::{Recorder, text};
-use super::program::{self, Program};
-use super::retry::{Retrier, error_matches};
-use super::{Clock, Failure, Outcome, PAYLOAD_LIMIT_BYTES, Resume, RunOptions, Status};
+use super::program::{Body, Graph, Program, StateProgram};
+use super::{Clock, Failure, Outcome, Resume, RunOptions, Status};
 use crate::task::{InvokeError, InvokeRequest};
-use asl::QueryLanguage;
-use asl::jsonpath::{PathError, Scope};
 
 mod composite;
 mod flow;
+mod size;
 mod task;
+
+use size::exceeds_payload_limit;
 
 /// Error raised when the engine's transition limit stops a run.
 pub const TRANSITION_LIMIT_ERROR: &str =
@@ -60,7 +61,10 @@ impl VarScope {
     }
 
     fn all(&self) -> Map<String, Value> {
-        let mut all = self.parent.as_ref().map(|p| p.all()).unwrap_or_default();
+        let Some(parent) = &self.parent else {
+            return self.own.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        };
+        let mut all = parent.all();
         for (k, v) in self.own.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             all.insert(k.clone(), v.clone());
         }
@@ -75,17 +79,17 @@ impl VarScope {
     }
 }
 
-/// Where a state machine runs: its variables and its query language.
+/// Where a state machine runs: its variables.
 #[derive(Clone)]
 struct Frame {
     vars: Arc<VarScope>,
-    query_language: QueryLanguage,
 }
 
-/// What a state hands on: its output and the next state (`None`: the machine ends).
+/// What a state hands on: its output and the next state's index (`None`: the machine
+/// ends).
 struct Step {
     output: Value,
-    next: Option<String>,
+    next: Option<usize>,
 }
 
 /// A state's error before AWS's cause prefix is added.
@@ -114,22 +118,17 @@ struct Runner<'a> {
     started: Instant,
     virtual_elapsed: Mutex<f64>,
     aborted: AtomicBool,
-    context_users: Mutex<std::collections::HashMap<usize, bool>>,
+    /// The execution is an Express one (no history-length limit).
+    express: bool,
+    /// Parses on the threads Map and Parallel spawned (see [`Outcome::parsed_at_run_time`]).
+    worker_parses: std::sync::atomic::AtomicU64,
 }
 
 pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Outcome {
-    let substituted;
-    let definition = if options.substitutions.is_empty() {
-        definition
-    } else {
-        let mut textual = compact(definition);
-        for (name, value) in &options.substitutions {
-            let quoted = compact(&Value::String(value.clone()));
-            textual = textual.replace(&format!("${{{name}}}"), &quoted[1..quoted.len() - 1]);
-        }
-        substituted = serde_json::from_str(&textual).unwrap_or_else(|_| definition.clone());
-        &substituted
-    };
+    // The definition becomes the typed model, then a program: everything is parsed here,
+    // once, and no JSON of the definition is kept for the run. A definition the model
+    // refuses fails the run, saying where.
+    let program = compile(definition, &options.substitutions);
     let start = DateTime::parse_from_rfc3339(&options.identity.start_time)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|_| Utc::now());
@@ -157,7 +156,8 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         started,
         virtual_elapsed: Mutex::new(0.0),
         aborted: AtomicBool::new(false),
-        context_users: Mutex::new(std::collections::HashMap::new()),
+        express: options.identity.is_express(),
+        worker_parses: std::sync::atomic::AtomicU64::new(0),
     };
     if options.resume.is_none() {
         let mut details = Map::new();
@@ -174,25 +174,17 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     }
     let frame = Frame {
         vars: Arc::new(vars),
-        query_language: QueryLanguage::of_field(
-            definition.get("QueryLanguage"),
-            QueryLanguage::JsonPath,
-        ),
     };
-    // Every path, intrinsic call and JSONata expression is parsed here, once.
-    let program = Arc::new(Program::compile(definition));
-    let result = match definition.as_object() {
-        Some(machine) => {
+    let parsed_before = dataflow::parses();
+    let result = match &program {
+        Ok(program) => {
             let start_at = options.resume.as_ref().map(|r| r.state.as_str());
-            program::installed(&program, || {
-                runner.run_top_level(machine, start_at, input, &frame)
-            })
+            runner.run_top_level(&program.root, start_at, input, &frame)
         }
-        None => Err(Failure::new(
-            "States.Runtime",
-            "the definition must be a JSON object",
-        )),
+        Err(error) => Err(Failure::new("States.Runtime", error.to_string())),
     };
+    let parsed_at_run_time =
+        dataflow::parses() - parsed_before + runner.worker_parses.load(Ordering::Relaxed);
     let transitions = runner.recorder.transitions();
     let event_count = runner.recorder.event_count();
     let duration_seconds = runner.elapsed();
@@ -235,7 +227,26 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
         history: runner.recorder.into_events(),
         event_count,
         duration_seconds,
-        parsed_at_run_time: program.misses(),
+        parsed_at_run_time,
+    }
+}
+
+/// Substitutes the `${name}` placeholders, then reads and compiles the definition.
+fn compile(
+    definition: &Value,
+    substitutions: &[(String, String)],
+) -> Result<Program, asl::model::ModelError> {
+    if substitutions.is_empty() {
+        return Program::from_definition(definition);
+    }
+    let mut textual = compact(definition);
+    for (name, value) in substitutions {
+        let quoted = compact(&Value::String(value.clone()));
+        textual = textual.replace(&format!("${{{name}}}"), &quoted[1..quoted.len() - 1]);
+    }
+    match serde_json::from_str(&textual) {
+        Ok(substituted) => Program::from_definition(&substituted),
+        Err(_) => Program::from_definition(definition),
     }
 }
 
@@ -252,13 +263,6 @@ pub fn function_name(resource: &str) -> String {
         .and_then(|n| n.strip_suffix('}'))
         .unwrap_or(name);
     name.to_owned()
-}
-
-fn kind_error(state: &str, field: &str, expected: &str, found: &Value) -> DataError {
-    DataError::runtime(format!(
-        "the field '{field}' of state '{state}' must be {expected}, found {}",
-        compact(found)
-    ))
 }
 
 impl Runner<'_> {
@@ -321,33 +325,12 @@ impl Runner<'_> {
     }
 
     fn record(&self, kind: &str, details: Map<String, Value>) -> u64 {
-        self.recorder.record(kind, self.elapsed(), || details)
+        self.recorder.record(kind, || self.elapsed(), || details)
     }
 
     /// Records an event whose details are only built when events are kept or watched.
     fn record_with(&self, kind: &str, details: impl FnOnce() -> Map<String, Value>) -> u64 {
-        self.recorder.record(kind, self.elapsed(), details)
-    }
-
-    /// Whether a state reads the Context Object (cached per state): the Context Object is
-    /// only built for those.
-    fn uses_context(&self, state: &Map<String, Value>) -> bool {
-        let key = state as *const Map<String, Value> as usize;
-        if let Some(known) = self
-            .context_users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return *known;
-        }
-        let text = serde_json::to_string(state).unwrap_or_default();
-        let uses = text.contains("$$") || text.contains("$states");
-        self.context_users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, uses);
-        uses
+        self.recorder.record(kind, || self.elapsed(), details)
     }
 
     fn count_transition(&self) -> Result<(), Failure> {
@@ -366,69 +349,51 @@ impl Runner<'_> {
     }
 
     /// Runs a Parallel branch or a Map's item processor.
-    fn run_machine(
-        &self,
-        machine: &Map<String, Value>,
-        input: Value,
-        frame: &Frame,
-    ) -> Result<Value, Failure> {
-        self.run_states(machine, None, input, frame, false)
+    fn run_machine(&self, graph: &Graph, input: Value, frame: &Frame) -> Result<Value, Failure> {
+        self.run_states(graph, None, input, frame, false)
     }
 
     /// Runs the execution's own machine, from `start_at` when resuming, with checkpoints.
     fn run_top_level(
         &self,
-        machine: &Map<String, Value>,
+        graph: &Graph,
         start_at: Option<&str>,
         input: Value,
         frame: &Frame,
     ) -> Result<Value, Failure> {
-        self.run_states(machine, start_at, input, frame, true)
+        self.run_states(graph, start_at, input, frame, true)
     }
 
     fn run_states(
         &self,
-        machine: &Map<String, Value>,
+        graph: &Graph,
         start_at: Option<&str>,
         input: Value,
         frame: &Frame,
         top_level: bool,
     ) -> Result<Value, Failure> {
-        let states = machine
-            .get("States")
-            .and_then(Value::as_object)
-            .ok_or_else(|| Failure::new("States.Runtime", "the state machine has no States"))?;
         let mut current = match start_at {
-            Some(state) => state,
-            None => machine
-                .get("StartAt")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Failure::new("States.Runtime", "the state machine has no StartAt")
-                })?,
-        }
-        .to_owned();
+            Some(name) => graph.index(name).ok_or_else(|| {
+                Failure::new(
+                    "States.Runtime",
+                    format!("the state '{name}' does not exist"),
+                )
+            })?,
+            None => graph.start,
+        };
         let mut input = input;
         loop {
+            let state = &graph.states[current];
             if top_level && let Some(checkpoint) = &self.options.checkpoint {
                 checkpoint(&Resume {
-                    state: current.clone(),
+                    state: state.name.clone(),
                     input: input.clone(),
                     variables: frame.vars.all(),
                     transitions: self.recorder.transitions(),
                     events: self.recorder.event_count(),
                 });
             }
-            let state = states
-                .get(&current)
-                .and_then(Value::as_object)
-                .ok_or_else(|| {
-                    Failure::new(
-                        "States.Runtime",
-                        format!("the state '{current}' does not exist"),
-                    )
-                })?;
-            let step = self.run_state(&current, state, input, frame)?;
+            let step = self.run_state(state, input, frame)?;
             match step.next {
                 Some(next) => {
                     current = next;
@@ -441,11 +406,11 @@ impl Runner<'_> {
 
     fn run_state(
         &self,
-        name: &str,
-        state: &Map<String, Value>,
+        state: &StateProgram,
         input: Value,
         frame: &Frame,
     ) -> Result<Step, Failure> {
+        let name = state.name.as_str();
         if self.cancelled() {
             return Err(Failure {
                 error: None,
@@ -457,9 +422,7 @@ impl Runner<'_> {
         }
         // Standard executions end when their history passes 25,000 events (Step Functions
         // quotas, "Execution history"); Express executions keep no such history.
-        if !self.options.identity.is_express()
-            && self.recorder.event_count() >= super::HISTORY_EVENT_LIMIT as u64
-        {
+        if !self.express && self.recorder.event_count() >= super::HISTORY_EVENT_LIMIT as u64 {
             return Err(Failure::new(
                 "States.Runtime",
                 format!(
@@ -469,43 +432,37 @@ impl Runner<'_> {
             ));
         }
         self.count_transition()?;
-        let kind = state.get("Type").and_then(Value::as_str).unwrap_or("");
-        let jsonata = QueryLanguage::of_field(state.get("QueryLanguage"), frame.query_language)
-            == QueryLanguage::Jsonata;
-        let entered_id = self.record_with(&format!("{kind}StateEntered"), || {
+        let entered_id = self.record_with(state.entered_event(), || {
             let mut details = Map::new();
             details.insert("name".into(), Value::from(name));
             details.insert("input".into(), text(&input));
             details.insert("inputDetails".into(), json!({"truncated": false}));
             details
         });
-        let uses_context = self.uses_context(state);
-        let entered_time = if uses_context {
+        let entered_time = if state.uses_context {
             self.now_iso()
         } else {
             String::new()
         };
-        let vars = frame.vars.clone();
-        let lookup = move |name: &str| vars.get(name);
+        let vars = &frame.vars;
+        let lookup = |name: &str| vars.get(name);
+        let all = || vars.all();
         let cx = StateCx {
-            name,
             state,
             frame,
-            jsonata,
             entered_time: &entered_time,
-            uses_context,
             lookup: &lookup,
+            all: &all,
         };
-        let result = match kind {
-            "Pass" => self.pass(&cx, input),
-            "Task" | "Map" | "Parallel" => self.with_retry_and_catch(&cx, kind, input),
-            "Choice" => self.choice(&cx, input),
-            "Wait" => self.wait(&cx, input),
-            "Succeed" => self.succeed(&cx, input),
-            "Fail" => self.fail(&cx, input),
-            other => Err(StateError::Data(DataError::runtime(format!(
-                "unknown state type '{other}'"
-            )))),
+        let result = match &state.body {
+            Body::Pass(result) => self.pass(&cx, result, input),
+            Body::Task(_) | Body::Map(_) | Body::Parallel(_) => {
+                self.with_retry_and_catch(&cx, input)
+            }
+            Body::Choice(choice) => self.choice(&cx, choice, input),
+            Body::Wait(wait) => self.wait(&cx, wait, input),
+            Body::Succeed => self.succeed(&cx, input),
+            Body::Fail { error, cause } => self.fail(&cx, error.as_ref(), cause.as_ref(), input),
         };
         // A run stopped while this state ran (a Wait, a slow Task) ends here.
         if self.cancelled() {
@@ -528,7 +485,7 @@ impl Runner<'_> {
                 Failure::new(data.error, cause)
             }
         })?;
-        if json_size(&step.output) > PAYLOAD_LIMIT_BYTES {
+        if exceeds_payload_limit(&step.output) {
             return Err(Failure::new(
                 "States.DataLimitExceeded",
                 format!(
@@ -536,8 +493,8 @@ impl Runner<'_> {
                 ),
             ));
         }
-        if kind != "Fail" {
-            self.record_with(&format!("{kind}StateExited"), || {
+        if let Some(exited) = state.exited_event() {
+            self.record_with(exited, || {
                 let mut details = Map::new();
                 details.insert("name".into(), Value::from(name));
                 details.insert("output".into(), text(&step.output));
@@ -548,82 +505,29 @@ impl Runner<'_> {
         Ok(step)
     }
 
-    /// `Next`, or `None` when the state has `End`.
-    fn next_of(state: &Map<String, Value>) -> Option<String> {
-        state.get("Next").and_then(Value::as_str).map(str::to_owned)
-    }
-
-    // ---- JSONPath helpers -------------------------------------------------------------
-
+    /// The Context Object of the state (`null` when it reads none).
     fn context_for(&self, cx: &StateCx<'_>, retry_count: Option<u32>) -> Value {
-        if !cx.uses_context {
+        if !cx.state.uses_context {
             return Value::Null;
         }
         context::for_state(
             &self.context_base,
-            cx.name,
+            &cx.state.name,
             cx.entered_time,
             retry_count,
             None,
         )
     }
 
-    fn jsonata_bindings(
-        &self,
-        cx: &StateCx<'_>,
-        input: &Value,
-        context: &Value,
-        extra: &[(&str, &Value)],
-    ) -> Map<String, Value> {
-        let mut bindings = cx.frame.vars.all();
-        let mut states = Map::new();
-        states.insert("input".into(), input.clone());
-        states.insert("context".into(), context.clone());
-        for (key, value) in extra {
-            states.insert((*key).to_owned(), (*value).clone());
-        }
-        bindings.insert("states".into(), Value::Object(states));
-        bindings
-    }
-
-    /// JSONPath `Assign`: `.$` values evaluated against `value`.
-    fn assign_jsonpath(
-        &self,
-        cx: &StateCx<'_>,
-        assign: Option<&Value>,
-        value: &Value,
-        context: &Value,
-    ) -> Result<Option<Map<String, Value>>, DataError> {
-        let Some(assign) = assign else {
-            return Ok(None);
-        };
-        let scope = cx.scope(context);
-        match payload_template(assign, value, &scope)? {
-            Value::Object(values) => Ok(Some(values)),
-            other => Err(kind_error(cx.name, "Assign", "an object", &other)),
-        }
-    }
-
-    fn assign_jsonata(
-        &self,
-        assign: Option<&Value>,
-        bindings: &Map<String, Value>,
-    ) -> Result<Option<Map<String, Value>>, DataError> {
-        let Some(assign) = assign else {
-            return Ok(None);
-        };
-        match jsonata_template(assign, "Assign", bindings)? {
-            Value::Object(values) => Ok(Some(values)),
-            other => Err(DataError::query(format!(
-                "The field 'Assign' must evaluate to an object, found {}",
-                compact(&other)
-            ))),
-        }
-    }
-
-    fn commit_assign(&self, cx: &StateCx<'_>, values: Option<Map<String, Value>>) {
-        if let Some(values) = values {
+    /// Commits what a state's `Assign` set, once the state succeeded, and hands on its
+    /// output.
+    fn commit(&self, cx: &StateCx<'_>, finished: Finished, next: Option<usize>) -> Step {
+        if let Some(values) = finished.assign {
             cx.frame.vars.assign(values);
+        }
+        Step {
+            output: finished.output,
+            next,
         }
     }
 }
@@ -642,41 +546,25 @@ fn type_name(value: &Value) -> &'static str {
 
 /// What every state's code needs to know about the state.
 struct StateCx<'a> {
-    name: &'a str,
-    state: &'a Map<String, Value>,
+    state: &'a StateProgram,
     frame: &'a Frame,
-    jsonata: bool,
     entered_time: &'a str,
-    uses_context: bool,
     /// Looks up the frame's variables (for JSONPath `$name` paths).
     lookup: &'a (dyn Fn(&str) -> Option<Value> + Sync),
+    /// All the frame's variables (JSONata bindings).
+    all: &'a (dyn Fn() -> Map<String, Value> + Sync),
 }
 
 impl StateCx<'_> {
-    /// The JSONPath scope of this state with `context` as `$$`.
-    fn scope<'s>(&'s self, context: &'s Value) -> Scope<'s> {
-        Scope {
+    /// The data-flow environment of this state with `context` as the Context Object.
+    fn io<'s>(&'s self, context: &'s Value) -> Io<'s> {
+        Io {
+            state: &self.state.name,
             context,
-            variables: self.lookup,
+            lookup: self.lookup,
+            variables: self.all,
         }
     }
-}
-
-/// The size of a value's compact JSON text, without building the text.
-fn json_size(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! function ARNs) and `states:startExecution`.
 
 use super::*;
+use crate::dataflow::{Dyn, DynError};
+use crate::program::TaskProgram;
+use crate::retry::error_matches;
 
 impl Runner<'_> {
     // ---- Retry and Catch --------------------------------------------------------------
@@ -9,22 +12,17 @@ impl Runner<'_> {
     pub(super) fn with_retry_and_catch(
         &self,
         cx: &StateCx<'_>,
-        kind: &str,
         input: Value,
     ) -> Result<Step, StateError> {
-        let retriers = cx
-            .state
-            .get("Retry")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let retriers = &cx.state.retry;
         let mut attempts = vec![0u64; retriers.len()];
         let mut retry_count = 0u32;
         loop {
-            let attempt = match kind {
-                "Task" => self.task(cx, input.clone(), retry_count),
-                "Map" => self.map(cx, input.clone()),
-                _ => self.parallel(cx, input.clone()),
+            let attempt = match &cx.state.body {
+                Body::Task(task) => self.task(cx, task, input.clone(), retry_count),
+                Body::Map(map) => self.map(cx, map, input.clone()),
+                Body::Parallel(parallel) => self.parallel(cx, parallel, input.clone()),
+                _ => unreachable!("only Task, Map and Parallel states retry"),
             };
             let error = match attempt {
                 Ok(step) => return Ok(step),
@@ -43,9 +41,9 @@ impl Runner<'_> {
             }
             let matching = retriers
                 .iter()
-                .position(|r| error_matches(r.get("ErrorEquals"), failure.error_name()));
+                .position(|r| r.matches(failure.error_name()));
             if let Some(i) = matching {
-                let retrier = Retrier::from_json(&retriers[i]);
+                let retrier = &retriers[i];
                 if attempts[i] < retrier.max_attempts {
                     self.sleep(retrier.jittered_delay_seconds(attempts[i]));
                     attempts[i] += 1;
@@ -64,12 +62,12 @@ impl Runner<'_> {
         input: Value,
         failure: Failure,
     ) -> Result<Step, StateError> {
-        let catchers = cx.state.get("Catch").and_then(Value::as_array);
-        let Some(catcher) = catchers.and_then(|catchers| {
-            catchers
-                .iter()
-                .find(|c| error_matches(c.get("ErrorEquals"), failure.error_name()))
-        }) else {
+        let Some(catcher) = cx
+            .state
+            .catch
+            .iter()
+            .find(|c| error_matches(&c.error_equals, failure.error_name()))
+        else {
             return Err(failure.into());
         };
         let mut error_output = Map::new();
@@ -82,26 +80,13 @@ impl Runner<'_> {
             Value::from(failure.cause.clone().unwrap_or_default()),
         );
         let error_output = Value::Object(error_output);
-        let next = catcher
-            .get("Next")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
         let context = self.context_for(cx, None);
-        if cx.jsonata {
-            let bindings =
-                self.jsonata_bindings(cx, &input, &context, &[("errorOutput", &error_output)]);
-            let assign = self.assign_jsonata(catcher.get("Assign"), &bindings)?;
-            let output = match catcher.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => error_output,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step { output, next });
-        }
-        let assign = self.assign_jsonpath(cx, catcher.get("Assign"), &error_output, &context)?;
-        let output = apply_result_path(catcher.get("ResultPath"), input, error_output)?;
-        self.commit_assign(cx, assign);
-        Ok(Step { output, next })
+        let io = cx.io(&context);
+        let finished =
+            catcher
+                .flow
+                .finish(&io, input, None, Produced::ErrorOutput(error_output))?;
+        Ok(self.commit(cx, finished, Some(catcher.next)))
     }
 
     // ---- Task -------------------------------------------------------------------------
@@ -109,96 +94,38 @@ impl Runner<'_> {
     pub(super) fn task(
         &self,
         cx: &StateCx<'_>,
+        task: &TaskProgram,
         input: Value,
         retry_count: u32,
     ) -> Result<Step, StateError> {
         let mut context = self.context_for(cx, Some(retry_count));
-        let next = Self::next_of(cx.state);
-        let resource = cx
-            .state
-            .get("Resource")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         // `.waitForTaskToken`: the integration runs with a token, and the Task's result is
         // whatever answers the token (Step Functions developer guide, "Wait for a Callback
         // with Task Token").
-        let callback = resource
-            .strip_suffix(".waitForTaskToken")
-            .map(|base| (base.to_owned(), task_token()));
-        if let (Some((_, token)), Value::Object(object)) = (&callback, &mut context) {
+        let token = task.callback.then(task_token);
+        if let (Some(token), Value::Object(object)) = (&token, &mut context) {
             object.insert("Task".into(), json!({"Token": token}));
         }
-        let timeout = self.task_seconds(cx, "TimeoutSeconds", &input, &context)?;
-        let heartbeat = self.task_seconds(cx, "HeartbeatSeconds", &input, &context)?;
-        let run = |parameters: Value| match &callback {
-            Some((base, token)) => {
-                self.invoke_with_callback(cx, base, parameters, timeout, heartbeat, token)
+        let io = cx.io(&context);
+        let timeout = task_seconds(&io, task.timeout.as_ref(), &input)?;
+        let heartbeat = task_seconds(&io, task.heartbeat.as_ref(), &input)?;
+        let flow = &cx.state.flow;
+        let effective = flow.effective(&io, &input)?;
+        let arguments = match (&task.arguments, effective) {
+            (Some(template), effective) => {
+                template.evaluate(&io, &input, effective.as_ref().unwrap_or(&input))?
             }
-            None => self.invoke(cx, &resource, parameters, timeout, false),
+            (None, Some(effective)) => effective,
+            (None, None) => input.clone(),
         };
-        if cx.jsonata {
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[]);
-            let arguments = match cx.state.get("Arguments") {
-                Some(template) => jsonata_template(template, "Arguments", &bindings)?,
-                None => input.clone(),
-            };
-            let result = run(arguments)?;
-            let bindings = self.jsonata_bindings(cx, &input, &context, &[("result", &result)]);
-            let assign = self.assign_jsonata(cx.state.get("Assign"), &bindings)?;
-            let output = match cx.state.get("Output") {
-                Some(template) => jsonata_template(template, "Output", &bindings)?,
-                None => result,
-            };
-            self.commit_assign(cx, assign);
-            return Ok(Step { output, next });
-        }
-        let scope = cx.scope(&context);
-        let effective = apply_path(cx.state.get("InputPath"), input.clone(), &scope)?;
-        let parameters = match cx.state.get("Parameters") {
-            Some(template) => payload_template(template, &effective, &scope)?,
-            None => effective,
+        let result = match &token {
+            Some(token) => {
+                self.invoke_with_callback(cx, task, arguments, timeout, heartbeat, token)?
+            }
+            None => self.invoke(cx, task, &task.resource, arguments, timeout, false)?,
         };
-        let result = run(parameters)?;
-        let result = match cx.state.get("ResultSelector") {
-            Some(template) => payload_template(template, &result, &scope)?,
-            None => result,
-        };
-        let assign = self.assign_jsonpath(cx, cx.state.get("Assign"), &result, &context)?;
-        let combined = apply_result_path(cx.state.get("ResultPath"), input, result)?;
-        let output = apply_path(cx.state.get("OutputPath"), combined, &scope)?;
-        self.commit_assign(cx, assign);
-        Ok(Step { output, next })
-    }
-
-    /// `TimeoutSeconds` or `HeartbeatSeconds` (`field`), or its `...Path` form.
-    pub(super) fn task_seconds(
-        &self,
-        cx: &StateCx<'_>,
-        field: &str,
-        input: &Value,
-        context: &Value,
-    ) -> Result<Option<Duration>, DataError> {
-        if let Some(seconds) = cx.state.get(field) {
-            let value = if cx.jsonata {
-                let bindings = self.jsonata_bindings(cx, input, context, &[]);
-                jsonata_template(seconds, field, &bindings)?
-            } else {
-                seconds.clone()
-            };
-            return Ok(value.as_f64().map(Duration::from_secs_f64));
-        }
-        if let Some(path) = cx
-            .state
-            .get(&format!("{field}Path"))
-            .and_then(Value::as_str)
-        {
-            let scope = cx.scope(context);
-            let value = dataflow::select(path, input, &scope)
-                .map_err(|e| DataError::runtime(e.to_string()))?;
-            return Ok(value.as_f64().map(Duration::from_secs_f64));
-        }
-        Ok(None)
+        let finished = flow.finish(&io, input, None, Produced::Result(result))?;
+        Ok(self.commit(cx, finished, cx.state.next))
     }
 
     /// Runs a Task's resource and returns its result (the task result, before
@@ -208,6 +135,7 @@ impl Runner<'_> {
     pub(super) fn invoke(
         &self,
         cx: &StateCx<'_>,
+        task: &TaskProgram,
         resource: &str,
         parameters: Value,
         timeout: Option<Duration>,
@@ -226,12 +154,7 @@ impl Runner<'_> {
                 .ok_or_else(|| {
                     DataError::runtime(format!(
                         "the state '{}' calls lambda:invoke without a FunctionName in its {}",
-                        cx.name,
-                        if cx.jsonata {
-                            "Arguments"
-                        } else {
-                            "Parameters"
-                        }
+                        cx.state.name, task.arguments_field
                     ))
                 })?;
             // The Payload is the request body: a string is sent as its text (so a string
@@ -307,12 +230,12 @@ impl Runner<'_> {
                 } else {
                     result
                 };
-                if json_size(&result) > PAYLOAD_LIMIT_BYTES {
+                if exceeds_payload_limit(&result) {
                     return Err(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
                             "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                            cx.name
+                            cx.state.name
                         ),
                     )
                     .into());
@@ -365,7 +288,7 @@ impl Runner<'_> {
                 "States.Runtime",
                 format!(
                     "The local engine cannot run the resource '{resource}' of state '{}': it runs Lambda functions (a function ARN, `arn:aws:states:::lambda:invoke`, or a `${{...}}` placeholder) and `states:startExecution`; mock any other integration with `--mocks '{{\"tasks\": {{\"{resource}\": {{\"return\": ...}}}}}}'`.",
-                    cx.name
+                    cx.state.name
                 ),
             )
             .into());
@@ -421,23 +344,24 @@ impl Runner<'_> {
     pub(super) fn invoke_with_callback(
         &self,
         cx: &StateCx<'_>,
-        resource: &str,
+        task: &TaskProgram,
         parameters: Value,
         timeout: Option<Duration>,
         heartbeat: Option<Duration>,
         token: &str,
     ) -> Result<Value, StateError> {
+        let resource = task.resource.as_str();
         let Some(callbacks) = self.options.callbacks.clone() else {
             return Err(Failure::new(
                 "States.Runtime",
                 format!(
                     "the state '{}' waits for a task token (`{resource}.waitForTaskToken`), and this run has nothing to answer it: run the machine under `sfn-gen serve`, whose SendTaskSuccess/SendTaskFailure answer tokens",
-                    cx.name
+                    cx.state.name
                 ),
             )
             .into());
         };
-        self.invoke(cx, resource, parameters, timeout, true)?;
+        self.invoke(cx, task, resource, parameters, timeout, true)?;
         let tail = resource.rsplit(":::").next().unwrap_or(resource);
         let (resource_type, action) = tail.split_once(':').unwrap_or((tail, ""));
         let typed = |mut details: Map<String, Value>| {
@@ -505,6 +429,23 @@ impl Runner<'_> {
             Err(failure) => Err(failure.into()),
         }
     }
+}
+
+/// `TimeoutSeconds` or `HeartbeatSeconds`: a literal, a JSONata expression, or its
+/// `...Path` form read from the state's input.
+fn task_seconds(
+    io: &Io<'_>,
+    field: Option<&Dyn>,
+    input: &Value,
+) -> Result<Option<Duration>, DataError> {
+    let Some(field) = field else {
+        return Ok(None);
+    };
+    let value = field.evaluate(io, input).map_err(|e| match e {
+        DynError::Data(data) => data,
+        DynError::Path(path) => DataError::runtime(path.to_string()),
+    })?;
+    Ok(value.as_f64().map(Duration::from_secs_f64))
 }
 
 /// A fresh task token: 256 random bits, hex (AWS's tokens are opaque strings too).
