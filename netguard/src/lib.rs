@@ -202,13 +202,16 @@ fn parse_endpoint(text: &str) -> Result<SocketAddr, CidrError> {
 
 /// Why `ip` is the instance metadata service (or could reach it), which no allow-list admits.
 fn metadata_reason(ip: IpAddr) -> Option<&'static str> {
-    const LINK_LOCAL: &str = "link-local, including instance metadata (169.254.0.0/16), which no allow-list admits";
+    const LINK_LOCAL: &str =
+        "link-local, including instance metadata (169.254.0.0/16), which no allow-list admits";
     let link_local = |v4: Ipv4Addr| in_v4(v4, [169, 254, 0, 0], 16);
     match ip {
         IpAddr::V4(v4) => link_local(v4).then_some(LINK_LOCAL),
         IpAddr::V6(v6) => {
             if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
-                return Some("the instance metadata service's IPv6 address (fd00:ec2::254), which no allow-list admits");
+                return Some(
+                    "the instance metadata service's IPv6 address (fd00:ec2::254), which no allow-list admits",
+                );
             }
             embedded_v4(v6)
                 .into_iter()
@@ -353,7 +356,11 @@ mod tests {
                 reason: "loopback (127.0.0.0/8)"
             })
         );
-        for other in ["127.0.0.1:8766", "127.0.0.2:8765", "[::ffff:127.0.0.1]:8765"] {
+        for other in [
+            "127.0.0.1:8766",
+            "127.0.0.2:8765",
+            "[::ffff:127.0.0.1]:8765",
+        ] {
             assert!(
                 policy.check_endpoint(other.parse().unwrap()).is_err(),
                 "{other} must stay refused"
