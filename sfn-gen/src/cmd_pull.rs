@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use asl::model::{Machine, State, StateGraph, StateKind};
 use serde_json::Value;
 
 use crate::generate::{AGENT_PLACEHOLDER, to_pretty, tool_placeholder};
@@ -48,25 +49,24 @@ pub async fn fetch(client: &aws_sdk_sfn::Client, arn: &str) -> anyhow::Result<Va
         .with_context(|| format!("the definition of {arn} is not JSON"))
 }
 
-fn function_field(state: &Value) -> Option<&str> {
-    state
-        .get("Parameters")
-        .or_else(|| state.get("Arguments"))
-        .and_then(|p| p.get("FunctionName"))
+/// The Lambda function a state calls: `FunctionName` of its `lambda:invoke` parameters or
+/// arguments, or its `Resource` when that is a function ARN.
+fn function_called(state: &State) -> Option<&str> {
+    let StateKind::Task(task) = &state.kind else {
+        return None;
+    };
+    task.parameters
+        .as_ref()
+        .or(task.arguments.as_ref())
+        .and_then(|template| template.value().get("FunctionName"))
         .and_then(Value::as_str)
-        .or_else(|| {
-            state
-                .get("Resource")
-                .and_then(Value::as_str)
-                .filter(|r| r.contains(":function:"))
-        })
+        .or_else(|| Some(task.resource.as_str()).filter(|r| r.contains(":function:")))
 }
 
-fn collect_mapping(machine: &Value, mapping: &mut BTreeMap<String, String>) {
-    let Some(states) = machine.get("States").and_then(Value::as_object) else {
-        return;
-    };
-    for (name, state) in states {
+/// Which deployed ARN each generated state's placeholder became, in `graph` and the
+/// graphs nested in its Parallel and Map states.
+fn collect_mapping(graph: &StateGraph, mapping: &mut BTreeMap<String, String>) {
+    for (name, state) in graph.states.iter() {
         let placeholder = if name == "Agent" {
             Some(AGENT_PLACEHOLDER.to_owned())
         } else {
@@ -74,20 +74,18 @@ fn collect_mapping(machine: &Value, mapping: &mut BTreeMap<String, String>) {
                 .or_else(|| name.strip_prefix("Call_"))
                 .map(tool_placeholder)
         };
-        if let (Some(placeholder), Some(arn)) = (placeholder, function_field(state))
+        if let (Some(placeholder), Some(arn)) = (placeholder, function_called(state))
             && !arn.starts_with("${")
         {
             mapping.insert(arn.to_owned(), format!("${{{placeholder}}}"));
         }
-        for nested in ["ItemProcessor", "Iterator"] {
-            if let Some(inner) = state.get(nested) {
-                collect_mapping(inner, mapping);
-            }
-        }
-        if let Some(branches) = state.get("Branches").and_then(Value::as_array) {
-            for branch in branches {
-                collect_mapping(branch, mapping);
-            }
+        match &state.kind {
+            StateKind::Map(map) => collect_mapping(&map.processor.graph, mapping),
+            StateKind::Parallel(parallel) => parallel
+                .branches
+                .iter()
+                .for_each(|branch| collect_mapping(branch, mapping)),
+            _ => {}
         }
     }
 }
@@ -107,15 +105,21 @@ fn replace_all(value: &mut Value, mapping: &BTreeMap<String, String>) {
     }
 }
 
-/// Turns deployed values back into placeholders.
-pub fn unsubstitute(mut deployed: Value, extra: &[(String, String)]) -> Value {
+/// Turns deployed values back into placeholders. The mapping is read from the typed model;
+/// the replacement is made in the document as deployed (user states, key order and all).
+pub fn unsubstitute(mut deployed: Value, extra: &[(String, String)]) -> anyhow::Result<Value> {
+    let machine = Machine::from_value(&deployed).map_err(|e| {
+        anyhow::anyhow!(
+            "the deployed definition does not read as ASL: {e}; check it with `sfn-gen validate`"
+        )
+    })?;
     let mut mapping = BTreeMap::new();
-    collect_mapping(&deployed, &mut mapping);
+    collect_mapping(&machine.graph, &mut mapping);
     for (name, value) in extra {
         mapping.insert(value.clone(), format!("${{{name}}}"));
     }
     replace_all(&mut deployed, &mapping);
-    deployed
+    Ok(deployed)
 }
 
 fn extra_subs(args: &Args) -> anyhow::Result<Vec<(String, String)>> {
@@ -138,7 +142,7 @@ async fn client() -> aws_sdk_sfn::Client {
 /// `pull` with a given client.
 pub async fn pull_with(client: &aws_sdk_sfn::Client, args: &Args) -> anyhow::Result<String> {
     let deployed = fetch(client, &args.state_machine_arn).await?;
-    let pulled = unsubstitute(deployed, &extra_subs(args)?);
+    let pulled = unsubstitute(deployed, &extra_subs(args)?)?;
     let diagnostics = asl::validate::validate_definition(&pulled);
     if !diagnostics.is_empty() {
         eprintln!(
@@ -157,7 +161,7 @@ pub async fn diff_with(client: &aws_sdk_sfn::Client, args: &Args) -> anyhow::Res
     let deployed = to_pretty(&unsubstitute(
         fetch(client, &args.state_machine_arn).await?,
         &extra_subs(args)?,
-    ));
+    )?);
     let local_text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let local: Value = serde_json::from_str(&local_text)
@@ -294,11 +298,34 @@ mod tests {
         assert!(!text.contains("123456789012:function"));
     }
 
+    #[test]
+    fn arns_called_inside_map_and_parallel_states_become_placeholders_too() {
+        let deployed = json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemProcessor": {
+                "StartAt": "Call_calculator",
+                "States": {"Call_calculator": {"Type": "Task", "Resource": CALC, "End": true}}
+            }, "End": true}}}
+        ], "End": true}}});
+        let pulled = unsubstitute(deployed, &[]).unwrap();
+        let call = &pulled["States"]["Fan"]["Branches"][0]["States"]["Each"]["ItemProcessor"]["States"]
+            ["Call_calculator"];
+        assert_eq!(call["Resource"], "${ToolFunctionArn_calculator}");
+    }
+
+    #[test]
+    fn a_deployed_definition_that_is_not_asl_is_a_clear_error() {
+        let error = unsubstitute(json!({"States": {}}), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not read as ASL"), "{error}");
+        assert!(error.contains("StartAt"), "{error}");
+    }
+
     #[tokio::test]
     async fn diff_is_empty_in_sync_and_shows_console_edits() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("agent.asl.json");
-        std::fs::write(&file, to_pretty(&unsubstitute(deployed(), &[]))).unwrap();
+        std::fs::write(&file, to_pretty(&unsubstitute(deployed(), &[]).unwrap())).unwrap();
         let client = client_for(deployed());
         assert_eq!(
             diff_with(&client, &args(file.clone(), &[])).await.unwrap(),
