@@ -11,10 +11,10 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 # moto's server speaks the S3 protocol on loopback (pinned for repeatable runs).
 tools="$root/target/test-tools"
 mkdir -p "$tools"
-if [ ! -x "$tools/venv/bin/moto_server" ] || [ ! -x "$tools/venv/bin/cfn-lint" ]; then
-  log "installing moto[server] and cfn-lint into target/test-tools/venv"
+if [ ! -x "$tools/venv/bin/moto_server" ] || [ ! -x "$tools/venv/bin/cfn-lint" ] || [ ! -x "$tools/venv/bin/aws" ]; then
+  log "installing moto[server], cfn-lint, the AWS CLI and boto3 into target/test-tools/venv"
   [ -x "$tools/venv/bin/python" ] || python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'cfn-lint==1.58.0'
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'cfn-lint==1.58.0' 'awscli==1.46.3' 'boto3==1.44.8'
 fi
 
 # --- S3 server on loopback ------------------------------------------------------------------
@@ -30,6 +30,9 @@ done
 export TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 # Every corpus-reading test fails, instead of skipping, when ../shared/conformance is missing.
 export REQUIRE_CONFORMANCE_CORPUS=1
+# sfn-serve's AWS CLI / boto3 tests and its real-binaries agent test fail, instead of
+# skipping, when their tools are missing.
+export SFN_SERVE_TEST_VENV="$tools/venv" SFN_SERVE_WORKSPACE_LAMBDAS=1
 if [ ! -d "$root/../shared/conformance/localstack-aws-recorded/cases" ]; then
   echo "error: the AWS-recorded conformance corpus is not at ../shared/conformance/localstack-aws-recorded" >&2
   exit 1
@@ -41,6 +44,11 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+log "building the Lambda binaries the end-to-end tests serve"
+cargo build --quiet -p sfn-gen
+lambda_packages=(-p agent-lambda)
+for crate in $(target/debug/sfn-gen tools); do lambda_packages+=(-p "$crate"); done
+cargo build --quiet "${lambda_packages[@]}"
 log "cargo test"
 cargo test --workspace --quiet
 log "JSONata differential test (asl-jsonata against jsonata-js 2.0.6)"

@@ -13,6 +13,7 @@ mod cmd_graph;
 mod cmd_new_tool;
 mod cmd_pull;
 mod cmd_run;
+mod cmd_serve;
 mod cmd_tools;
 mod cmd_validate;
 mod generate;
@@ -47,6 +48,8 @@ enum Command {
     Pull(cmd_pull::Args),
     /// Show drift between statemachines/ and the deployed state machine.
     Diff(cmd_pull::Args),
+    /// Serve the Step Functions and Lambda APIs locally, for any AWS client.
+    Serve(Box<cmd_serve::Args>),
     /// List the `${...}` placeholders of a definition (the CDK app must fill each).
     Placeholders {
         /// The ASL document.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Tools(args) => cmd_tools::run(args),
         Command::Pull(args) => cmd_pull::run_pull(args),
         Command::Diff(args) => cmd_pull::run_diff(args),
+        Command::Serve(args) => cmd_serve::run(*args),
         Command::Placeholders { definition } => list_placeholders(&definition),
     };
     match result {
