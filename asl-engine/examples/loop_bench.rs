@@ -2,7 +2,8 @@
 //! JSONata loop, 2,002 transitions each): each runs in process `N` times (default 200), best of five rounds (wall and CPU time),
 //! without and with history kept, and prints its transitions per second as JSON.
 //!
-//! `cargo run --release -p asl-engine --example loop_bench [N]`
+//! `cargo run --release -p asl-engine --example loop_bench [N]` (`LOOP_BENCH_DIR` names another
+//! folder holding the two loops)
 
 use std::time::Instant;
 
@@ -14,7 +15,10 @@ fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
-    let bench = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/engine");
+    // `LOOP_BENCH_DIR` lets bench/engine/in_process.sh run this same program, built
+    // against the baseline engine, on the current loops.
+    let bench = std::env::var("LOOP_BENCH_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/engine").to_owned());
     for name in ["counter-loop", "jsonata-loop"] {
         let path = format!("{bench}/{name}.asl.json");
         let text =
