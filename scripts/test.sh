@@ -17,6 +17,15 @@ if [ ! -x "$tools/venv/bin/moto_server" ] || [ ! -x "$tools/venv/bin/cfn-lint" ]
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'cfn-lint==1.58.0' 'awscli==1.46.3' 'boto3==1.44.8'
 fi
 
+# Real MCP servers for the import-mcp and mcp-proxy tests (pinned; started by the tests on
+# loopback).
+if [ ! -x "$tools/venv/bin/mcp-server-time" ]; then
+  log "installing mcp-server-time into target/test-tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'mcp-server-time==2026.10.19'
+fi
+log "npm ci: MCP test servers (server-everything)"
+npm ci --prefix tool-lambdas/mcp-proxy/tests/servers --no-audit --no-fund --loglevel=error
+
 # --- S3 server on loopback ------------------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log "starting moto S3 server on 127.0.0.1:$port"
@@ -33,6 +42,8 @@ export REQUIRE_CONFORMANCE_CORPUS=1
 # sfn-serve's AWS CLI / boto3 tests and its real-binaries agent test fail, instead of
 # skipping, when their tools are missing.
 export SFN_SERVE_TEST_VENV="$tools/venv" SFN_SERVE_WORKSPACE_LAMBDAS=1
+# The MCP real-server tests fail, instead of skipping, when a server is missing.
+export REQUIRE_MCP_SERVERS=1
 if [ ! -d "$root/../shared/conformance/localstack-aws-recorded/cases" ]; then
   echo "error: the AWS-recorded conformance corpus is not at ../shared/conformance/localstack-aws-recorded" >&2
   exit 1
@@ -46,7 +57,7 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "building the Lambda binaries the end-to-end tests serve"
 cargo build --quiet -p sfn-gen
-lambda_packages=(-p agent-lambda)
+lambda_packages=(-p agent-lambda -p mcp-proxy)
 for crate in $(target/debug/sfn-gen tools); do lambda_packages+=(-p "$crate"); done
 cargo build --quiet "${lambda_packages[@]}"
 log "cargo test"

@@ -77,6 +77,16 @@ impl ToolCrate {
         crate_of(&self.manifest)
     }
 
+    /// The binary that serves the tool: the crate's, or for a tool imported from an MCP
+    /// server (`x-sfn.mcp`, a folder with only a `tool.json`) its runtime, `mcp-proxy`,
+    /// which reads the manifest named by `MCP_PROXY_MANIFEST`.
+    pub fn binary_name(&self, manifest: &ToolManifest) -> String {
+        match &manifest.x_sfn.mcp {
+            Some(mcp) => mcp.runtime.clone(),
+            None => self.crate_name(),
+        }
+    }
+
     /// Reads and parses the manifest (the type's own checks only; `sfn-gen generate`
     /// checks more).
     pub fn read_manifest(&self) -> Result<ToolManifest, DiscoverError> {
@@ -215,6 +225,10 @@ mod tests {
         for (krate, manifest) in &found {
             // The CDK app finds a tool's build by its name, so the two must agree.
             assert_eq!(krate.crate_name(), manifest.name, "{}", krate.dir.display());
+            if manifest.x_sfn.mcp.is_some() {
+                // Imported from an MCP server: no crate, the `mcp-proxy` binary serves it.
+                continue;
+            }
             assert!(
                 krate.dir.join("Cargo.toml").is_file(),
                 "{}",

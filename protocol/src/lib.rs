@@ -8,6 +8,7 @@
 //! | module | what it defines |
 //! | --- | --- |
 //! | [`manifest`] | the tool manifest (`tool.json`): an MCP tool definition plus `x-sfn` |
+//! | [`mcp`] | `x-sfn.mcp`: the MCP server an imported tool is proxied to |
 //! | [`call`] | a tool call, the payload a tool Lambda receives, and its result |
 //! | [`agent`] | the agent step's input and output (the state the loop carries) |
 //! | [`errors`] | the stable error names (`errorType`) shared by tools and generator |
@@ -20,6 +21,7 @@ pub mod call;
 pub mod discover;
 pub mod errors;
 pub mod manifest;
+pub mod mcp;
 pub mod pointer;
 pub mod route;
 pub mod schemas;

@@ -96,6 +96,10 @@ pub struct SfnConfig {
     /// Retry policy for the tool's Task.
     #[serde(default)]
     pub retry: RetryPolicy,
+    /// For a tool imported from an MCP server (`sfn-gen import-mcp`): the server and the
+    /// tool's name there; the tool runs on the `mcp-proxy` binary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<crate::mcp::McpBinding>,
 }
 
 fn default_timeout_seconds() -> u32 {
@@ -112,6 +116,7 @@ impl Default for SfnConfig {
             memory_mb: default_memory_mb(),
             architecture: Architecture::default(),
             retry: RetryPolicy::default(),
+            mcp: None,
         }
     }
 }

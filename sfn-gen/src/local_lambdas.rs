@@ -3,7 +3,8 @@
 //!
 //! Functions come from `--lambda NAME=PATH` flags and, with `--workspace-lambdas`, from the
 //! workspace itself: the agent (`agent-lambda`) and every tool crate [`protocol::discover`]
-//! finds (the function is named after the manifest's `name`, the binary after the crate),
+//! finds (the function is named after the manifest's `name`, the binary after the crate;
+//! a tool imported from an MCP server runs `mcp-proxy` with `MCP_PROXY_MANIFEST` set),
 //! taken from `target/debug` (or `--release` builds).
 //! Placeholders in the ASL resolve to these names (`${AgentFunctionArn}` to `agent-lambda`,
 //! `${ToolFunctionArn_<tool>}` to `<tool>`).
@@ -61,6 +62,7 @@ impl LocalFunctions {
     /// The functions to serve, by name.
     pub fn specs(&self) -> anyhow::Result<Vec<FunctionSpec>> {
         let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut imported: BTreeMap<String, PathBuf> = BTreeMap::new();
         if let Some(root) = &self.workspace {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
@@ -71,7 +73,12 @@ impl LocalFunctions {
                 protocol::discover::discover_manifests(&protocol::discover::tools_dir(root))
                     .context("cannot read the workspace's tools for `--workspace-lambdas`")?;
             for (krate, manifest) in tools {
-                found.insert(manifest.name, target.join(krate.crate_name()));
+                if manifest.x_sfn.mcp.is_some() {
+                    // An imported tool: the shared `mcp-proxy` binary, told its manifest.
+                    imported.insert(manifest.name.clone(), krate.manifest.clone());
+                }
+                let binary = krate.binary_name(&manifest);
+                found.insert(manifest.name, target.join(binary));
             }
         }
         for (name, path) in &self.explicit {
@@ -80,9 +87,15 @@ impl LocalFunctions {
         Ok(found
             .into_iter()
             .map(|(name, path)| {
-                let mut spec = FunctionSpec::new(name, path);
+                let mut spec = FunctionSpec::new(name.clone(), path);
                 spec.timeout = Duration::from_secs(60);
                 spec.env = self.env.clone();
+                if let Some(manifest) = imported.get(&name) {
+                    spec.env.insert(
+                        "MCP_PROXY_MANIFEST".to_owned(),
+                        manifest.display().to_string(),
+                    );
+                }
                 spec
             })
             .collect())

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod cmd_cost;
 mod cmd_generate;
 mod cmd_graph;
+mod cmd_import_mcp;
 mod cmd_new_tool;
 mod cmd_pull;
 mod cmd_run;
@@ -17,6 +18,7 @@ mod cmd_serve;
 mod cmd_tools;
 mod cmd_validate;
 mod generate;
+mod import_mcp;
 mod local_lambdas;
 mod manifest_check;
 
@@ -44,6 +46,8 @@ enum Command {
     NewTool(cmd_new_tool::Args),
     /// List the tool crates (every tool-lambdas/*/tool.json), for scripts.
     Tools(cmd_tools::Args),
+    /// Import an MCP server's tools as manifests routed to the mcp-proxy runtime.
+    ImportMcp(cmd_import_mcp::Args),
     /// Write the deployed definition back into statemachines/ (ARNs become placeholders).
     Pull(cmd_pull::Args),
     /// Show drift between statemachines/ and the deployed state machine.
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd_graph::run(args),
         Command::NewTool(args) => cmd_new_tool::run(args),
         Command::Tools(args) => cmd_tools::run(args),
+        Command::ImportMcp(args) => cmd_import_mcp::run(args),
         Command::Pull(args) => cmd_pull::run_pull(args),
         Command::Diff(args) => cmd_pull::run_diff(args),
         Command::Serve(args) => cmd_serve::run(*args),

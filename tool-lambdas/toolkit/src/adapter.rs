@@ -79,7 +79,7 @@ pub async fn handle<T: Tool>(runner: &Runner<T>, event: Value) -> Result<Value, 
 
 /// Replaces every offload pointer in `value` by the value it names (verified, and only
 /// from this execution's folder).
-async fn resolve_pointers(
+pub async fn resolve_pointers(
     store: &offload::ExecutionStore,
     value: Value,
 ) -> Result<Value, ToolError> {

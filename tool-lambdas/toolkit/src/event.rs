@@ -21,7 +21,7 @@ const INPUT_DEPTH: usize = 2;
 
 /// An event as received: its value, or why it could not be read.
 #[derive(Debug)]
-pub(crate) enum Event {
+pub enum Event {
     /// The event.
     Parsed(Value),
     /// serde_json's error.
@@ -41,7 +41,7 @@ impl<'de> Deserialize<'de> for Event {
 
 impl Event {
     /// The event, or `ToolError.InvalidInput` saying why it could not be read.
-    pub(crate) fn into_value(self) -> Result<Value, ToolError> {
+    pub fn into_value(self) -> Result<Value, ToolError> {
         match self {
             Self::Parsed(value) => Ok(value),
             // serde_json's wording for `ErrorCode::RecursionLimitExceeded`.

@@ -71,9 +71,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use adapter::{Runner, handle, run};
+pub use adapter::{Runner, handle, resolve_pointers, run};
 pub use error::ToolError;
-pub use event::MAX_EVENT_DEPTH;
+pub use event::{Event, MAX_EVENT_DEPTH};
 pub use manifest::{manifest, manifest_json};
 pub use validate::InputValidator;
 
