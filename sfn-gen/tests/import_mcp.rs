@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[allow(dead_code)] // this binary uses build_lambdas only
+#[path = "e2e/support.rs"]
+mod support;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -249,18 +253,10 @@ fn a_server_name_that_cannot_prefix_tool_names_is_refused_before_connecting() {
     );
 }
 
-/// Builds the agent and the proxy (a no-op when they are fresh), as the e2e tests do.
+/// Builds the served Lambda binaries (a no-op when they are fresh) with the e2e tests' one
+/// package set, so that cargo resolves the same features and rebuilds nothing.
 fn build_binaries() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root())
-        .args(["build", "--quiet", "-p", "agent-lambda", "-p", "mcp-proxy"])
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "cargo build -p agent-lambda -p mcp-proxy failed"
-    );
+    support::build_lambdas();
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))

@@ -31,15 +31,16 @@ pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
     path
 }
 
-/// Builds the agent and every tool crate the workspace has (as `sfn-gen run
-/// --workspace-lambdas` serves them), once per test process (cargo releases its lock while
-/// tests run).
+/// Builds the agent, `mcp-proxy` (which serves imported MCP tools) and every tool crate the
+/// workspace has (as `sfn-gen run --workspace-lambdas` serves them), once per test process
+/// (cargo releases its lock while tests run). `scripts/test.sh` builds the same set first:
+/// one set means one feature resolution, so no test rebuilds the others' dependencies.
 pub fn build_lambdas() {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
         let tools = protocol::discover::discover(&protocol::discover::tools_dir(&workspace()))
             .map_err(|e| e.to_string())?;
-        let mut packages = vec!["agent-lambda".to_owned()];
+        let mut packages = vec!["agent-lambda".to_owned(), "mcp-proxy".to_owned()];
         packages.extend(tools.iter().map(protocol::ToolCrate::crate_name));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
