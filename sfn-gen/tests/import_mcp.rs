@@ -151,17 +151,17 @@ impl Drop for Everything {
     }
 }
 
-#[test]
-fn importing_server_everything_over_http_writes_a_valid_manifest_per_tool() {
-    let Some(js) = everything_js() else { return };
+/// Starts server-everything in Streamable HTTP mode on a free loopback port and waits until
+/// it accepts connections; the server stops when the guard drops.
+fn start_everything(js: &Path) -> (Everything, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let _server = Everything(
+    let server = Everything(
         Command::new("node")
-            .arg(&js)
+            .arg(js)
             .arg("streamableHttp")
             .env("PORT", port.to_string())
             .stdout(Stdio::null())
@@ -177,6 +177,13 @@ fn importing_server_everything_over_http_writes_a_valid_manifest_per_tool() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    (server, port)
+}
+
+#[test]
+fn importing_server_everything_over_http_writes_a_valid_manifest_per_tool() {
+    let Some(js) = everything_js() else { return };
+    let (_server, port) = start_everything(&js);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tools");
     let url = format!("http://127.0.0.1:{port}/mcp");
@@ -268,29 +275,7 @@ fn an_agent_plan_through_the_engine_calls_imported_tools_of_both_servers() {
     let (Some(time), Some(js)) = (time_server(), everything_js()) else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Everything(
-        Command::new("node")
-            .arg(&js)
-            .arg("streamableHttp")
-            .env("PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server-everything did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, port) = start_everything(&js);
     let dir = tempfile::tempdir().unwrap();
     let tools = dir.path().join("tools");
     let t = tools.to_str().unwrap();
