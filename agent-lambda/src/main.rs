@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use agent_lambda::Agent;
+use agent_lambda::context::ContextPolicy;
 use agent_lambda::reasoner::select::ReasonerConfig;
 use agent_lambda::tools::ToolSet;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
@@ -21,7 +22,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let tools = ToolSet::from_env().map_err(lambda_runtime::Error::from)?;
     let store = offload::Store::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
     let reasoners = ReasonerConfig::from_env().map_err(lambda_runtime::Error::from)?;
-    let agent = Arc::new(Agent::new(tools, store).with_reasoner_config(reasoners));
+    let context = ContextPolicy::from_env().map_err(lambda_runtime::Error::from)?;
+    let agent = Arc::new(
+        Agent::new(tools, store)
+            .with_reasoner_config(reasoners)
+            .with_context_policy(context),
+    );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let agent = agent.clone();
         async move {

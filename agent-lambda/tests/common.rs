@@ -26,6 +26,8 @@ use serde_json::{Value, json};
 pub struct Scripted {
     pub addr: SocketAddr,
     pub requests: Arc<Mutex<Vec<(String, Value)>>>,
+    /// The size in bytes of each request body, as received.
+    pub sizes: Arc<Mutex<Vec<usize>>>,
 }
 
 pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
@@ -34,6 +36,8 @@ pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
     let answers = Arc::new(Mutex::new(VecDeque::from(answers)));
     let requests = Arc::new(Mutex::new(Vec::new()));
     let recorded = requests.clone();
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let sized = sizes.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -41,14 +45,17 @@ pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
             };
             let answers = answers.clone();
             let recorded = recorded.clone();
+            let sized = sized.clone();
             tokio::spawn(async move {
                 let service =
                     hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                         let answers = answers.clone();
                         let recorded = recorded.clone();
+                        let sized = sized.clone();
                         async move {
                             let path = req.uri().path().to_owned();
                             let body = req.into_body().collect().await.unwrap().to_bytes();
+                            sized.lock().unwrap().push(body.len());
                             let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                             recorded.lock().unwrap().push((path, json));
                             let (status, text) = {
@@ -80,7 +87,11 @@ pub async fn scripted_server(answers: Vec<(u16, String)>) -> Scripted {
             });
         }
     });
-    Scripted { addr, requests }
+    Scripted {
+        addr,
+        requests,
+        sizes,
+    }
 }
 
 /// An OpenAI-compatible reasoner at a scripted server, loopback admitted.

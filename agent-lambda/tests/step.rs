@@ -420,9 +420,16 @@ async fn the_hand_off_carries_the_transcript_into_the_next_execution() {
         .unwrap();
     assert_eq!(out2.status, AgentStatus::ToolCalls);
     assert_eq!(out2.turn, out.turn + 1);
-    let store = offload::Store::local(dir.path()).for_execution(&second);
-    let transcript = store.get_json(&out2.transcript).await.unwrap();
-    assert_eq!(transcript["goal"], "g");
+    // The child's segment links to the parent's chain, which holds the goal.
+    let transcript = agent_lambda::transcript::chain::load(
+        &offload::Store::local(dir.path()),
+        &second,
+        &out2.transcript,
+    )
+    .await
+    .unwrap();
+    assert_eq!(transcript.goal, "g");
+    assert_eq!(transcript.call_count(), 3);
 }
 
 #[tokio::test]
@@ -471,26 +478,31 @@ async fn a_call_without_an_outcome_is_answered_as_failed_and_counted() {
 }
 
 #[tokio::test]
-async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_machine() {
+async fn a_hand_off_adopts_the_parents_chain_copies_an_old_result_only_when_used_and_refuses_another_machine()
+ {
     let dir = tempfile::tempdir().unwrap();
-    let reasoner = Scripted::new(vec![calls(&[(
-        "http-fetch",
-        json!({"url": "https://example.com"}),
-    )])]);
+    let first = execution("parent");
+    // The tool offloads its output into the parent's folder (content-addressed, so its
+    // pointer is known before the run).
+    let parent_store = offload::Store::local(dir.path()).for_execution(&first);
+    let big = parent_store
+        .put_json(&json!({"items": vec!["x"; 10_000]}))
+        .await
+        .unwrap();
+    let reasoner = Scripted::new(vec![
+        calls(&[("http-fetch", json!({"url": "https://example.com"}))]),
+        calls(&[(
+            "json-query",
+            json!({"document": big.to_value(), "query": "$.items[0]"}),
+        )]),
+    ]);
     let agent = local_agent(dir.path()).with_reasoner(reasoner);
     let config = LoopConfig {
         turns_per_execution: 1,
         ..LoopConfig::default()
     };
-    let first = execution("parent");
     let out = agent
         .step(input(start("g", json!({})), first.clone(), config.clone()))
-        .await
-        .unwrap();
-    // The tool offloaded its output into the parent's folder.
-    let parent_store = offload::Store::local(dir.path()).for_execution(&first);
-    let big = parent_store
-        .put_json(&json!({"items": vec!["x"; 10_000]}))
         .await
         .unwrap();
     let id = out.calls[0].call_id.clone();
@@ -513,20 +525,21 @@ async fn a_hand_off_copies_the_parents_offloaded_results_and_refuses_another_mac
         ))
         .await
         .unwrap();
-    assert_eq!(out2.status, AgentStatus::ToolCalls);
+    assert_eq!(out2.route, "call:json-query");
+    // The call names the parent's result; it goes out as a copy in the child's folder,
+    // which the child's tools may read.
     let store = offload::Store::local(dir.path()).for_execution(&second);
-    let transcript = store.get_json(&out2.transcript).await.unwrap();
-    let result = transcript["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "result")
-        .unwrap();
-    let copy = protocol::OffloadPointer::from_value(&result["output"]).unwrap();
+    let copy = protocol::OffloadPointer::from_value(&out2.calls[0].input["document"]).unwrap();
     assert_ne!(copy.uri, big.uri);
     assert_eq!(copy.sha256, big.sha256);
-    // The copy lies in the child's folder, so the child's tools may read it.
     assert_eq!(store.get_json(&copy).await.unwrap()["items"][0], json!("x"));
+    // Nothing else was copied: the child's folder holds its one segment and that copy; the
+    // segment links to the parent's chain.
+    let child_folder = dir.path().join("agents/agent").join(&second.name);
+    assert_eq!(std::fs::read_dir(&child_folder).unwrap().count(), 2);
+    let segment = store.get_json(&out2.transcript).await.unwrap();
+    assert_eq!(segment["prev"]["execution"]["name"], "parent");
+    assert_eq!(segment["first"], 2);
 
     // An execution of another state machine cannot take the transcript over, even with
     // the name the record gives.

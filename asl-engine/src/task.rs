@@ -28,7 +28,8 @@ pub struct InvokeRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvokeError {
     /// The function failed. `error` is the error name Step Functions records (the
-    /// function's `errorType`, or `Lambda.Unknown` for a crash), `cause` the cause text.
+    /// function's `errorType`: `Runtime.ExitError` for a crash, `Lambda.Unknown` when it
+    /// gave none), `cause` the cause text.
     Failed {
         /// Error name.
         error: String,

@@ -13,7 +13,7 @@ servers="$root/tool-lambdas/mcp-proxy/tests/servers"
 [ -d "$servers/node_modules/@modelcontextprotocol/server-everything" ] || npm ci --prefix "$servers" --no-audit --no-fund --loglevel=error
 warm=${WARM_CALLS:-200}
 cold=${COLD_CALLS:-20}
-table=$(cargo run --quiet -p mcp-proxy --example bench -- \
+table=$(cargo run --quiet -p mcp-proxy --example proxy_bench -- \
   "$venv/bin/mcp-server-time" \
   "$servers/node_modules/@modelcontextprotocol/server-everything/dist/index.js" "$warm" "$cold")
 {

@@ -60,6 +60,12 @@ impl FunctionSpec {
     }
 }
 
+/// Lambda's `errorType` for an invocation that ran past the function's timeout.
+pub const SANDBOX_TIMEDOUT: &str = "Sandbox.Timedout";
+
+/// Lambda's `errorType` for a runtime process that exited during an invocation.
+pub const RUNTIME_EXIT_ERROR: &str = "Runtime.ExitError";
+
 /// Why an invocation produced no result, in the terms Step Functions reports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeFailure {
@@ -72,11 +78,13 @@ pub enum InvokeFailure {
         /// Cause text.
         cause: String,
     },
-    /// The process exited or crashed during the invocation; Step Functions reports these
-    /// as `Lambda.Unknown`.
+    /// The process exited or crashed during the invocation. Lambda answers with the error
+    /// document `{"errorType": "Runtime.ExitError", "errorMessage": "RequestId: … Error:
+    /// Runtime exited with error: exit status N"}`, which Step Functions reports under its
+    /// `errorType`, `Runtime.ExitError`; `cause` is that document.
     #[error("the function's process ended during the invocation: {cause}")]
     Crashed {
-        /// What happened.
+        /// The error document.
         cause: String,
     },
     /// The function's own timeout passed (Lambda: `Sandbox.Timedout`).
@@ -96,11 +104,11 @@ impl InvokeFailure {
     pub fn error_and_cause(&self) -> (String, String) {
         match self {
             Self::Function { error, cause } => (error.clone(), cause.clone()),
-            Self::Crashed { cause } => ("Lambda.Unknown".to_owned(), cause.clone()),
+            Self::Crashed { cause } => (RUNTIME_EXIT_ERROR.to_owned(), cause.clone()),
             Self::TimedOut(after) => (
-                "Sandbox.Timedout".to_owned(),
+                SANDBOX_TIMEDOUT.to_owned(),
                 serde_json::json!({
-                    "errorType": "Sandbox.Timedout",
+                    "errorType": SANDBOX_TIMEDOUT,
                     "errorMessage": format!("Task timed out after {:.2} seconds", after.as_secs_f64()),
                 })
                 .to_string(),

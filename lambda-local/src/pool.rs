@@ -285,10 +285,10 @@ impl LocalLambdas {
         let function = function.clone();
         tokio::spawn(async move {
             let status = tokio::select! {
-                status = child.wait() => status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
+                status = child.wait() => status.map(|s| exit_text(&s)).unwrap_or_else(|e| e.to_string()),
                 () = instance.kill.notified() => {
                     let _ = child.kill().await;
-                    "killed after its timeout".to_owned()
+                    "signal: killed".to_owned()
                 }
             };
             function.retire(&instance);
@@ -297,9 +297,9 @@ impl LocalLambdas {
                 function.complete(
                     &request_id,
                     Err(InvokeFailure::Crashed {
-                        cause: format!(
-                            "{{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"RequestId: {request_id} Error: Runtime exited ({status})\"}}"
-                        ),
+                        cause: exit_error_document(&format!(
+                            "RequestId: {request_id} Error: Runtime exited with error: {status}"
+                        )),
                     }),
                 );
             }
@@ -311,9 +311,10 @@ impl LocalLambdas {
                     function.complete(
                         &job.request_id,
                         Err(InvokeFailure::Crashed {
-                            cause: format!(
-                                "{{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"the process exited during init ({status})\"}}"
-                            ),
+                            cause: exit_error_document(&format!(
+                                "RequestId: {} Error: Runtime exited during init with error: {status}",
+                                job.request_id
+                            )),
                         }),
                     );
                 }
@@ -321,6 +322,28 @@ impl LocalLambdas {
         });
         Ok(())
     }
+}
+
+/// A process's end as Lambda words it in a `Runtime.ExitError`: `exit status 3`, or
+/// `signal: N` for a process a signal ended.
+fn exit_text(status: &std::process::ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(status) {
+        return format!("signal: {signal}");
+    }
+    status.to_string()
+}
+
+/// The error document Lambda returns for a runtime that exited during an invocation.
+fn exit_error_document(message: &str) -> String {
+    serde_json::json!({
+        "errorType": crate::RUNTIME_EXIT_ERROR,
+        "errorMessage": message,
+    })
+    .to_string()
 }
 
 /// Copies a process's output to our stderr, each line prefixed with the function's name.

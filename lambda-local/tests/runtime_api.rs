@@ -76,7 +76,17 @@ fn crash_is_reported_and_the_next_call_gets_a_fresh_process() {
         .invoke("scripted", &json!({"crash": true}), None)
         .unwrap_err();
     assert!(matches!(err, InvokeFailure::Crashed { .. }), "{err:?}");
-    assert_eq!(err.error_and_cause().0, "Lambda.Unknown");
+    // As Lambda reports a runtime that exited (the example exits with status 3 when asked).
+    let (error, cause) = err.error_and_cause();
+    assert_eq!(error, "Runtime.ExitError");
+    let document: Value = serde_json::from_str(&cause).unwrap();
+    assert_eq!(document["errorType"], "Runtime.ExitError");
+    let message = document["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("RequestId: ")
+            && message.ends_with(" Error: Runtime exited with error: exit status 3"),
+        "{message}"
+    );
     let after = l.invoke("scripted", &json!({"echo": 2}), None).unwrap();
     assert_ne!(first["pid"], after["pid"]);
 }

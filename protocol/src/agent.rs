@@ -5,7 +5,9 @@
 //! loop's limits as constants written by the generator. The agent answers with an
 //! [`AgentStepOutput`], which becomes the whole state for the next states (the Task uses
 //! `OutputPath: $.Payload`), so stale fields never accumulate. The transcript itself lives in
-//! the offload store; the state holds its pointer and a few counters, and stays under 8 KiB.
+//! the offload store as an append-only chain of segments (one per step, holding that step's
+//! new entries; `agent-lambda`'s `transcript::chain`); the state holds the pointer of the
+//! latest segment and a few counters, and stays under 8 KiB.
 //!
 //! Routing: the state machine's Choice reads only [`AgentStepOutput::route`], a [`Route`]
 //! in its wire form (`done`, `failed`, `continue`, `call:<tool>`, `map`; the table is in
@@ -47,7 +49,7 @@ pub struct LoopState {
     /// Options from the start input (reasoner choice, plan, model id, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Value>,
-    /// The transcript; absent on the first turn.
+    /// The transcript's latest segment; absent on the first turn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<OffloadPointer>,
     /// Turns taken so far (across continue-as-new hand-offs).
@@ -185,8 +187,8 @@ pub struct AgentStepOutput {
     /// Cause, when `status` is `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    /// Where the whole conversation is kept (in this execution's offload folder); the
-    /// state carries only this pointer.
+    /// The latest segment of the conversation's chain (in this execution's offload
+    /// folder; it links back to the earlier ones); the state carries only this pointer.
     pub transcript: OffloadPointer,
     /// Turns taken so far.
     pub turn: u32,
@@ -224,7 +226,8 @@ pub struct HandoffRecord {
     pub parent: ExecutionRef,
     /// The name of the execution that may continue (the parent's `continue_as`).
     pub child: String,
-    /// The transcript so far (in the parent's folder).
+    /// The transcript's latest segment (in the parent's folder); the child's segments link
+    /// to it, nothing is copied.
     pub transcript: OffloadPointer,
     /// Turns taken so far.
     pub turn: u32,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// | --- | --- | --- |
 /// | `ToolError.InvalidInput` | the input does not match the tool's `inputSchema`, or is semantically wrong | catches it: the model sees the error and can fix its call |
 /// | `ToolError.Retryable` | a transient failure (connection reset, HTTP 429/5xx, throttling) | retries with backoff, then catches |
+/// | `ToolError.Unavailable` | the call never reached the tool's backend (connection refused, throttled before the call), so it did not run | retries with backoff for every tool, then catches |
 /// | `ToolError.Timeout` | the tool's own deadline passed | retries once (if declared), then catches |
 /// | `ToolError.Fatal` | anything else the tool cannot recover from | catches it |
 /// | `ToolError.LimitExceeded` | the call would pass a resource bound (nodes visited, result size, memory); the message names the bound | catches it: the model can narrow its call |
@@ -42,6 +43,9 @@ pub enum ErrorName {
     /// `ToolError.Retryable`
     #[serde(rename = "ToolError.Retryable")]
     Retryable,
+    /// `ToolError.Unavailable`
+    #[serde(rename = "ToolError.Unavailable")]
+    Unavailable,
     /// `ToolError.Timeout`
     #[serde(rename = "ToolError.Timeout")]
     Timeout,
@@ -103,9 +107,10 @@ pub enum ErrorName {
 
 impl ErrorName {
     /// Every name, in documentation order.
-    pub const ALL: [ErrorName; 21] = [
+    pub const ALL: [ErrorName; 22] = [
         Self::InvalidInput,
         Self::Retryable,
+        Self::Unavailable,
         Self::Timeout,
         Self::Fatal,
         Self::LimitExceeded,
@@ -132,6 +137,7 @@ impl ErrorName {
         match self {
             Self::InvalidInput => "ToolError.InvalidInput",
             Self::Retryable => "ToolError.Retryable",
+            Self::Unavailable => "ToolError.Unavailable",
             Self::Timeout => "ToolError.Timeout",
             Self::Fatal => "ToolError.Fatal",
             Self::LimitExceeded => "ToolError.LimitExceeded",
@@ -176,6 +182,13 @@ pub const LAMBDA_TRANSIENT_ERRORS: [&str; 5] = [
     "Lambda.TooManyRequestsException",
     "Lambda.ClientExecutionTimeoutException",
 ];
+
+/// The Lambda errors that prove the function was not invoked, so even a tool that must not
+/// run twice may be retried on them: the Invoke API throttled the request
+/// (`TooManyRequestsException`, Lambda API reference, "Invoke": "The request throughput
+/// limit was exceeded"), before any code ran. The other transient errors
+/// ([`LAMBDA_TRANSIENT_ERRORS`]) can come after the function ran.
+pub const LAMBDA_NOT_INVOKED_ERRORS: [&str; 1] = ["Lambda.TooManyRequestsException"];
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ pub mod errors;
 pub mod manifest;
 pub mod mcp;
 pub mod pointer;
+pub mod repeat;
 pub mod route;
 pub mod schemas;
 

@@ -60,13 +60,6 @@ pub struct Annotations {
     pub open_world_hint: Option<bool>,
 }
 
-impl Annotations {
-    /// Whether a repeated identical call may be answered from the execution's cache.
-    pub fn cacheable(&self) -> bool {
-        self.read_only_hint == Some(true) || self.idempotent_hint == Some(true)
-    }
-}
-
 /// CPU architecture of the Lambda function.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -96,6 +89,12 @@ pub struct SfnConfig {
     /// Retry policy for the tool's Task.
     #[serde(default)]
     pub retry: RetryPolicy,
+    /// Whether a call may run twice with no harm, overriding the annotations: `true`
+    /// retries it after a timeout or an ambiguous failure and answers a repeated identical
+    /// call from the execution's cache; `false` retries only failures that prove it did not
+    /// run. Unset: `readOnlyHint` or `idempotentHint` decides (see [`crate::repeat`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeatable: Option<bool>,
     /// For a tool imported from an MCP server (`sfn-gen import-mcp`): the server and the
     /// tool's name there; the tool runs on the `mcp-proxy` binary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +115,7 @@ impl Default for SfnConfig {
             memory_mb: default_memory_mb(),
             architecture: Architecture::default(),
             retry: RetryPolicy::default(),
+            repeatable: None,
             mcp: None,
         }
     }
@@ -591,18 +591,5 @@ mod tests {
              TimeoutSeconds (a positive integer) and the Lambda function's timeout (at most \
              900 seconds)"
         );
-    }
-
-    #[test]
-    fn read_only_or_idempotent_tools_are_cacheable() {
-        let mut a = Annotations::default();
-        assert!(!a.cacheable());
-        a.idempotent_hint = Some(true);
-        assert!(a.cacheable());
-        a = Annotations {
-            read_only_hint: Some(true),
-            ..Annotations::default()
-        };
-        assert!(a.cacheable());
     }
 }

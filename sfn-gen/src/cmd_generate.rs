@@ -59,7 +59,7 @@ pub fn read_config(path: &Path) -> anyhow::Result<GeneratorConfig> {
     let mut deserializer = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         anyhow::anyhow!(
-            "`{}` at /{}: {} (fields: maxTurns, failureThreshold, turnsPerExecution, mapConcurrency, type, queryLanguage, agentTimeoutSeconds)",
+            "`{}` at /{}: {} (fields: maxTurns, failureThreshold, turnsPerExecution, mapConcurrency, type, queryLanguage, agentTimeoutSeconds, agentMemoryMb, agentArchitecture)",
             path.display(),
             e.path().to_string().replace('.', "/"),
             e.inner()
@@ -111,6 +111,8 @@ pub struct Rendered {
     pub notes: Vec<String>,
     /// The definition's size in bytes (compact JSON, as AWS measures it).
     pub size: usize,
+    /// One line per tool: what its Task retries and why (see [`protocol::repeat`]).
+    pub policies: Vec<String>,
 }
 
 /// The files `generate` would write, plus notes about kept states.
@@ -135,6 +137,10 @@ pub fn render(args: &Args) -> anyhow::Result<Rendered> {
         );
     }
     let generated = generate::generate(&manifests, &config)?;
+    let policies = manifests
+        .iter()
+        .map(generate::retry::tool_policy_summary)
+        .collect();
     let existing: Option<Value> = std::fs::read_to_string(&paths.out)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
@@ -173,12 +179,18 @@ pub fn render(args: &Args) -> anyhow::Result<Rendered> {
         ],
         notes,
         size,
+        policies,
     })
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Rendered { files, notes, size } = render(&args)?;
+    let Rendered {
+        files,
+        notes,
+        size,
+        policies,
+    } = render(&args)?;
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -213,6 +225,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::write(path, contents)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
         eprintln!("wrote {}", path.display());
+    }
+    for policy in &policies {
+        eprintln!("retry policy: {policy}");
     }
     eprintln!(
         "definition size: {size} bytes ({:.1}% of AWS's 1 MB limit)",

@@ -1,16 +1,16 @@
 //! `sfn-gen graph`: a state machine as Mermaid (`flowchart`) or Graphviz DOT, for the README
-//! and reviews. Map and Parallel bodies become subgraphs; Catch edges are dashed.
+//! and reviews. Map and Parallel bodies become subgraphs; Catch edges are dashed. The
+//! nodes and edges come from [`crate::machine_graph`], which the run report draws too.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use asl::model::{
-    ChoiceRule, Comparison, Condition, Expr, Machine, Operand, Operator, StateGraph, StateKind,
-    Test,
-};
+use asl::model::Machine;
 use serde_json::Value;
+
+use crate::machine_graph::{EdgeKind, MachineGraph};
 
 /// Arguments of `sfn-gen graph`.
 #[derive(Debug, clap::Args)]
@@ -22,130 +22,51 @@ pub struct Args {
     pub format: String,
 }
 
-struct Edge {
-    from: String,
-    to: String,
-    label: Option<String>,
-    dashed: bool,
-}
-
-fn id(prefix: &str, name: &str) -> String {
-    let clean: String = format!("{prefix}{name}")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("s_{clean}")
-}
-
-/// The label of a Choice rule's edge: the string it routes on, or its JSONata condition.
-fn rule_label(rule: &ChoiceRule) -> Option<String> {
-    match &rule.test {
-        Test::Expr(Expr::Compare(Comparison {
-            operator: Operator::StringEquals,
-            operand: Operand::String(value),
-            ..
-        })) => Some(value.clone()),
-        Test::Condition(Condition::Jsonata(expression)) => {
-            Some(format!("{{%{}%}}", expression.expression()))
-        }
-        _ => None,
-    }
-}
-
-fn collect(
-    graph: &StateGraph,
-    prefix: &str,
-    nodes: &mut Vec<(String, String, String, usize)>,
-    edges: &mut Vec<Edge>,
-    depth: usize,
-    groups: &mut Vec<(String, String, usize, bool)>,
-) {
-    for (name, state) in graph.states.iter() {
-        let kind = state.state_type().as_str();
-        let node = id(prefix, name);
-        nodes.push((node.clone(), name.to_owned(), kind.to_owned(), depth));
-        let mut edge = |to: &str, label: Option<String>, dashed: bool| {
-            edges.push(Edge {
-                from: node.clone(),
-                to: id(prefix, to),
-                label,
-                dashed,
-            })
-        };
-        if let Some(next) = state.next() {
-            edge(next, None, false);
-        }
-        if let StateKind::Choice(choice) = &state.kind {
-            for rule in &choice.choices {
-                edge(&rule.next, rule_label(rule), false);
-            }
-            if let Some(default) = &choice.default {
-                edge(default, Some("default".into()), false);
-            }
-        }
-        for catcher in state.catch() {
-            edge(&catcher.next, Some(catcher.error_equals.join(", ")), true);
-        }
-        for (i, child) in state.graphs().into_iter().enumerate() {
-            let child_prefix = format!("{prefix}{name}_{i}_");
-            let group = format!("g_{}", id(&child_prefix, ""));
-            groups.push((group.clone(), format!("{name} ({kind})"), depth + 1, true));
-            let start = nodes.len();
-            collect(child, &child_prefix, nodes, edges, depth + 1, groups);
-            for n in &mut nodes[start..] {
-                if n.3 == depth + 1 {
-                    n.0 = format!("{}|{}", group, n.0);
-                }
-            }
-            edges.push(Edge {
-                from: node.clone(),
-                to: id(&child_prefix, &child.start_at),
-                label: None,
-                dashed: true,
-            });
-        }
-    }
-}
-
-/// Renders `definition` in `format` (`mermaid` or `dot`).
+/// Renders `definition` in `format` (`mermaid` or `dot`). Retry edges are left out (a
+/// retry is drawn as the state's own loop only in `sfn-gen run --report`).
 pub fn render(machine: &Machine, format: &str) -> String {
-    let mut nodes = Vec::new();
-    let mut edges = Vec::new();
-    let mut groups = Vec::new();
-    collect(&machine.graph, "", &mut nodes, &mut edges, 0, &mut groups);
-    let start = Some(id("", machine.start_at()));
-    let split = |n: &str| -> (Option<String>, String) {
-        match n.split_once('|') {
-            Some((g, id)) => (Some(g.to_owned()), id.to_owned()),
-            None => (None, n.to_owned()),
-        }
-    };
+    let graph = MachineGraph::build(machine);
+    let nodes = &graph.nodes;
+    let edges: Vec<_> = graph
+        .edges
+        .iter()
+        .filter(|e| e.kind != EdgeKind::Retry)
+        .collect();
+    let dashed = |kind: EdgeKind| matches!(kind, EdgeKind::Catch | EdgeKind::Branch);
+    let start = graph.start.map(|s| nodes[s].id.as_str());
     let mut out = String::new();
     if format == "dot" {
         out.push_str("digraph StateMachine {\n  rankdir=TB;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  start [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];\n");
-        for (group, label, _, _) in &groups {
+        for (g, group) in graph.groups.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "  subgraph cluster_{group} {{\n    label=\"{label}\"; style=dashed;"
+                "  subgraph cluster_{} {{\n    label=\"{}\"; style=dashed;",
+                group.id, group.label
             );
-            for (n, name, kind, _) in &nodes {
-                let (g, node) = split(n);
-                if g.as_deref() == Some(group.as_str()) {
-                    let _ = writeln!(out, "    {node} [label=\"{name}\\n({kind})\"];");
-                }
+            for node in nodes.iter().filter(|n| n.group == Some(g)) {
+                let _ = writeln!(
+                    out,
+                    "    {} [label=\"{}\\n({})\"];",
+                    node.id,
+                    node.name,
+                    node.kind.as_str()
+                );
             }
             out.push_str("  }\n");
         }
-        for (n, name, kind, _) in &nodes {
-            let (g, node) = split(n);
-            if g.is_none() {
-                let shape = match kind.as_str() {
-                    "Choice" => ", shape=diamond",
-                    "Succeed" | "Fail" => ", shape=doublecircle",
-                    _ => "",
-                };
-                let _ = writeln!(out, "  {node} [label=\"{name}\\n({kind})\"{shape}];");
-            }
+        for node in nodes.iter().filter(|n| n.group.is_none()) {
+            let shape = match node.kind.as_str() {
+                "Choice" => ", shape=diamond",
+                "Succeed" | "Fail" => ", shape=doublecircle",
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "  {} [label=\"{}\\n({})\"{shape}];",
+                node.id,
+                node.name,
+                node.kind.as_str()
+            );
         }
         if let Some(start) = start {
             let _ = writeln!(out, "  start -> {start};");
@@ -155,7 +76,7 @@ pub fn render(machine: &Machine, format: &str) -> String {
             if let Some(l) = &e.label {
                 attrs.push(format!("label=\"{}\"", l.replace('"', "'")));
             }
-            if e.dashed {
+            if dashed(e.kind) {
                 attrs.push("style=dashed".into());
             }
             let attrs = if attrs.is_empty() {
@@ -163,45 +84,47 @@ pub fn render(machine: &Machine, format: &str) -> String {
             } else {
                 format!(" [{}]", attrs.join(", "))
             };
-            let _ = writeln!(out, "  {} -> {}{attrs};", e.from, e.to);
+            let _ = writeln!(out, "  {} -> {}{attrs};", nodes[e.from].id, nodes[e.to].id);
         }
         out.push_str("}\n");
     } else {
         out.push_str("flowchart TD\n");
         out.push_str("  start((start))\n");
-        for (group, label, _, _) in &groups {
-            let _ = writeln!(out, "  subgraph {group} [\"{label}\"]");
-            for (n, name, kind, _) in &nodes {
-                let (g, node) = split(n);
-                if g.as_deref() == Some(group.as_str()) {
-                    let _ = writeln!(out, "    {node}[\"{name}<br/><small>{kind}</small>\"]");
-                }
+        for (g, group) in graph.groups.iter().enumerate() {
+            let _ = writeln!(out, "  subgraph {} [\"{}\"]", group.id, group.label);
+            for node in nodes.iter().filter(|n| n.group == Some(g)) {
+                let _ = writeln!(
+                    out,
+                    "    {}[\"{}<br/><small>{}</small>\"]",
+                    node.id,
+                    node.name,
+                    node.kind.as_str()
+                );
             }
             out.push_str("  end\n");
         }
-        for (n, name, kind, _) in &nodes {
-            let (g, node) = split(n);
-            if g.is_none() {
-                let shape = match kind.as_str() {
-                    "Choice" => format!("{node}{{\"{name}\"}}"),
-                    "Succeed" | "Fail" => format!("{node}([\"{name}<br/><small>{kind}</small>\"])"),
-                    _ => format!("{node}[\"{name}<br/><small>{kind}</small>\"]"),
-                };
-                let _ = writeln!(out, "  {shape}");
-            }
+        for node in nodes.iter().filter(|n| n.group.is_none()) {
+            let (id, name, kind) = (&node.id, &node.name, node.kind.as_str());
+            let shape = match kind {
+                "Choice" => format!("{id}{{\"{name}\"}}"),
+                "Succeed" | "Fail" => format!("{id}([\"{name}<br/><small>{kind}</small>\"])"),
+                _ => format!("{id}[\"{name}<br/><small>{kind}</small>\"]"),
+            };
+            let _ = writeln!(out, "  {shape}");
         }
         if let Some(start) = start {
             let _ = writeln!(out, "  start --> {start}");
         }
         for e in &edges {
-            let arrow = if e.dashed { "-.->" } else { "-->" };
+            let arrow = if dashed(e.kind) { "-.->" } else { "-->" };
+            let (from, to) = (&nodes[e.from].id, &nodes[e.to].id);
             match &e.label {
                 Some(l) => {
                     let l = l.replace('"', "'").replace(['{', '}', '%', '|'], "");
-                    let _ = writeln!(out, "  {} {arrow}|\"{}\"| {}", e.from, l.trim(), e.to);
+                    let _ = writeln!(out, "  {from} {arrow}|\"{}\"| {to}", l.trim());
                 }
                 None => {
-                    let _ = writeln!(out, "  {} {arrow} {}", e.from, e.to);
+                    let _ = writeln!(out, "  {from} {arrow} {to}");
                 }
             }
         }

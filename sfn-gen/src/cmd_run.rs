@@ -7,7 +7,8 @@
 //! `${ToolFunctionArn_<tool>}` to the tool) or to `--sub NAME=VALUE`.
 //!
 //! With `--format json` stdout holds exactly one JSON object; the exit code is 0 whenever
-//! the execution ran, whatever its status, and 2 when it could not run.
+//! the execution ran, whatever its status, and 2 when it could not run. `--report FILE.html`
+//! also writes one self-contained page of the run ([`crate::report`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -58,6 +59,10 @@ pub struct Args {
     /// Use release builds for --workspace-lambdas.
     #[arg(long)]
     pub release: bool,
+    /// With --workspace-lambdas: serve the tool crates in this folder (one `<crate>/tool.json`
+    /// each, as `sfn-gen generate --tools` reads them) instead of `tool-lambdas/`.
+    #[arg(long, value_name = "DIR", requires = "workspace_lambdas")]
+    pub tools: Option<PathBuf>,
     /// Substitute a `${NAME}` placeholder: `--sub Bucket=my-bucket`.
     #[arg(long = "sub", value_name = "NAME=VALUE")]
     pub substitutions: Vec<String>,
@@ -80,6 +85,12 @@ pub struct Args {
     /// Follow at most this many executions started by continue-as-new.
     #[arg(long, default_value_t = 100)]
     pub max_executions: usize,
+    /// Write one self-contained HTML page of the run: the state machine with the path each
+    /// execution took (retries and catches marked) and every history event with its inputs
+    /// and outputs (offloaded values linked to the local store's files, or their S3 bucket
+    /// and key). Opens offline in any browser.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 /// Reads `JSON` or `@FILE`.
@@ -159,9 +170,39 @@ pub fn placeholders(definition: &Value) -> Vec<String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = load(&args)?;
     let prepared = resolve(&args, loaded)?;
+    let definition = prepared.definition.clone();
+    let offload_dir = prepared.offload_dir.clone();
     let executed = execute(&args, prepared);
+    if let Some(path) = &args.report {
+        write_report(&args, path, &definition, offload_dir, &executed)?;
+    }
     report(&args, &executed)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the `--report` page.
+fn write_report(
+    args: &Args,
+    path: &std::path::Path,
+    definition: &Value,
+    offload_dir: PathBuf,
+    executed: &Executed,
+) -> anyhow::Result<()> {
+    let machine = asl::model::Machine::from_value(definition)
+        .map_err(|e| anyhow::anyhow!("--report: the definition cannot be drawn: {e}"))?;
+    crate::report::write(
+        path,
+        &crate::report::Page {
+            definition_path: &args.definition,
+            machine: &machine,
+            executions: &executed.recorded,
+            offload_dir: Some(offload_dir),
+        },
+    )?;
+    if text_mode(args) {
+        eprintln!("report: {}", path.display());
+    }
+    Ok(())
 }
 
 /// Stage 1: what the command line names, read and checked.
@@ -224,6 +265,10 @@ struct Prepared {
     input: Value,
     options: RunOptions,
     invokers: Arc<Invokers>,
+    /// The local offload folder the functions share.
+    offload_dir: PathBuf,
+    /// Notes each event's thread, for `--report`.
+    lanes: Option<crate::report::LaneRecorder>,
 }
 
 /// Starts the real functions, fills the placeholders and sets the engine's options.
@@ -234,7 +279,8 @@ fn resolve(args: &Args, loaded: Loaded) -> anyhow::Result<Prepared> {
         mocks,
         identity,
     } = loaded;
-    let local = serve_functions(args)?;
+    let offload_dir = offload_dir(args)?;
+    let local = serve_functions(args, &offload_dir)?;
     let explicit = args
         .substitutions
         .iter()
@@ -254,7 +300,7 @@ fn resolve(args: &Args, loaded: Loaded) -> anyhow::Result<Prepared> {
         max_transitions: args.max_transitions,
         substitutions,
         concurrent: !args.sequential && local.is_some(),
-        record_history: args.history,
+        record_history: args.history || args.report.is_some(),
         ..RunOptions::default()
     };
     if let Some(envelope) = mocks.as_ref().and_then(|m| m.envelope()) {
@@ -263,6 +309,11 @@ fn resolve(args: &Args, loaded: Loaded) -> anyhow::Result<Prepared> {
     if text_mode(args) {
         options.observer = Some(Arc::new(trace_event));
     }
+    let lanes = args.report.as_ref().map(|_| {
+        let lanes = crate::report::LaneRecorder::default();
+        options.observer = Some(lanes.observer(options.observer.take()));
+        lanes
+    });
     let invokers = Arc::new(Invokers { mocks, local });
     options.invoker = invokers.clone();
     Ok(Prepared {
@@ -270,14 +321,38 @@ fn resolve(args: &Args, loaded: Loaded) -> anyhow::Result<Prepared> {
         input,
         options,
         invokers,
+        offload_dir,
+        lanes,
     })
 }
 
-/// The real functions (`--lambda`, `--workspace-lambdas`), started, sharing one offload
+/// The offload folder the functions share (`--offload-dir`, else `target/sfn-gen-run/offload`
+/// in the workspace, else a temporary folder), created.
+fn offload_dir(args: &Args) -> anyhow::Result<PathBuf> {
+    let workspace = local_lambdas::find_workspace(&std::env::current_dir()?);
+    let offload_dir = match (&args.offload_dir, &workspace) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(root)) => root.join("target/sfn-gen-run/offload"),
+        (None, None) => std::env::temp_dir().join("sfn-gen-run/offload"),
+    };
+    std::fs::create_dir_all(&offload_dir).with_context(|| {
+        format!(
+            "cannot create the offload folder `{}`",
+            offload_dir.display()
+        )
+    })?;
+    Ok(offload_dir)
+}
+
+/// The real functions (`--lambda`, `--workspace-lambdas`), started, sharing the offload
 /// folder; `None` when the run serves none.
-fn serve_functions(args: &Args) -> anyhow::Result<Option<LocalInvoker>> {
+fn serve_functions(
+    args: &Args,
+    offload_dir: &std::path::Path,
+) -> anyhow::Result<Option<LocalInvoker>> {
     let mut functions = LocalFunctions {
         release: args.release,
+        tools_dir: args.tools.clone(),
         ..LocalFunctions::default()
     };
     for flag in &args.lambdas {
@@ -292,24 +367,16 @@ fn serve_functions(args: &Args) -> anyhow::Result<Option<LocalInvoker>> {
             "--workspace-lambdas: no Cargo workspace above the current folder; use --lambda NAME=PATH",
         )?);
     }
-    let offload_dir = match (&args.offload_dir, &workspace) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(root)) => root.join("target/sfn-gen-run/offload"),
-        (None, None) => std::env::temp_dir().join("sfn-gen-run/offload"),
-    };
-    std::fs::create_dir_all(&offload_dir).with_context(|| {
-        format!(
-            "cannot create the offload folder `{}`",
-            offload_dir.display()
-        )
-    })?;
     let mut env = BTreeMap::new();
     env.insert("OFFLOAD_DIR".to_owned(), offload_dir.display().to_string());
-    if let Some(root) = &workspace {
-        let tools = root.join("statemachines/tools.json");
-        if tools.is_file() {
-            env.insert("AGENT_TOOLS_FILE".into(), tools.display().to_string());
-        }
+    // The agent's tool set: the `tools.json` beside the definition (`sfn-gen generate --out`
+    // writes it there), else the workspace's.
+    let beside = std::path::absolute(args.definition.with_file_name("tools.json"))?;
+    let tools = std::iter::once(beside)
+        .chain(workspace.iter().map(|r| r.join("statemachines/tools.json")))
+        .find(|p| p.is_file());
+    if let Some(tools) = tools {
+        env.insert("AGENT_TOOLS_FILE".into(), tools.display().to_string());
     }
     for flag in &args.env {
         let (k, v) = pair("--env", flag)?;
@@ -380,6 +447,8 @@ struct ExecutionSummary {
     name: String,
     status: Status,
     transitions: u64,
+    /// History events (a Standard execution may hold 25,000).
+    events: u64,
 }
 
 /// Stage 3: what the run did.
@@ -393,6 +462,8 @@ struct Executed {
     wall_seconds: f64,
     /// The real functions that served at least one invocation.
     functions: Vec<FunctionStats>,
+    /// Every execution with its history, for `--report` (empty without it).
+    recorded: Vec<crate::report::Recorded>,
 }
 
 /// Runs the execution, then each execution it started with a `states:startExecution` of
@@ -404,6 +475,8 @@ fn execute(args: &Args, prepared: Prepared) -> Executed {
         mut input,
         mut options,
         invokers,
+        lanes,
+        ..
     } = prepared;
     let queued: Arc<std::sync::Mutex<Vec<(String, Value)>>> = Arc::default();
     let queue = queued.clone();
@@ -433,14 +506,33 @@ fn execute(args: &Args, prepared: Prepared) -> Executed {
     }));
     let started = std::time::Instant::now();
     let mut executions = Vec::new();
+    let mut recorded = Vec::new();
     let mut transitions = 0;
     let outcome = loop {
-        let outcome = run_engine(&definition, input, &options);
+        let mut outcome = run_engine(&definition, input, &options);
         transitions += outcome.transitions;
+        if let Some(lanes) = &lanes {
+            let history = if args.history {
+                outcome.history.clone()
+            } else {
+                std::mem::take(&mut outcome.history)
+            };
+            recorded.push(crate::report::Recorded {
+                name: options.identity.execution_name.clone(),
+                status: outcome.status,
+                error: outcome.error.clone(),
+                cause: outcome.cause.clone(),
+                transitions: outcome.transitions,
+                duration_seconds: outcome.duration_seconds,
+                lanes: lanes.take(history.len()),
+                history,
+            });
+        }
         executions.push(ExecutionSummary {
             name: options.identity.execution_name.clone(),
             status: outcome.status,
             transitions: outcome.transitions,
+            events: outcome.event_count,
         });
         let next = queued.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match next {
@@ -474,6 +566,7 @@ fn execute(args: &Args, prepared: Prepared) -> Executed {
         transitions,
         wall_seconds,
         functions,
+        recorded,
     }
 }
 
@@ -690,11 +783,13 @@ mod tests {
                         Status::Succeeded
                     },
                     transitions: 1,
+                    events: 4,
                 })
                 .collect(),
             transitions: executions as u64,
             wall_seconds: 0.5,
             functions: Vec::new(),
+            recorded: Vec::new(),
         }
     }
 
@@ -722,8 +817,8 @@ mod tests {
                 r#"{"status":"FAILED","output":{"a":1},"error":"Oops","cause":"on purpose","#,
                 r#""transitions":2,"durationSeconds":10.0,"wallSeconds":0.5,"events":4,"#,
                 r#""functions":[{"name":"calc","invocations":2,"init_ms":[1.5]}],"#,
-                r#""executions":[{"name":"e0","status":"SUCCEEDED","transitions":1},"#,
-                r#"{"name":"e1","status":"FAILED","transitions":1}],"history":[]}"#
+                r#""executions":[{"name":"e0","status":"SUCCEEDED","transitions":1,"events":4},"#,
+                r#"{"name":"e1","status":"FAILED","transitions":1,"events":4}],"history":[]}"#
             )
         );
     }

@@ -21,6 +21,9 @@ use serde_json::Value;
 /// The function name the agent's placeholder resolves to.
 pub const AGENT_FUNCTION: &str = "agent-lambda";
 
+/// The Lambda timeout of a function without a manifest (the agent, `--lambda` binaries).
+const UNDECLARED_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Where the binaries and their settings come from.
 #[derive(Debug, Clone, Default)]
 pub struct LocalFunctions {
@@ -28,6 +31,9 @@ pub struct LocalFunctions {
     pub explicit: Vec<(String, PathBuf)>,
     /// The workspace root, when `--workspace-lambdas` was given.
     pub workspace: Option<PathBuf>,
+    /// The folder of tool crates to serve with the workspace's agent (default: the
+    /// workspace's `tool-lambdas/`); binaries come from the workspace's target folder.
+    pub tools_dir: Option<PathBuf>,
     /// Use `target/release` instead of `target/debug`.
     pub release: bool,
     /// Extra environment for every function (offload folder, tool list, ...).
@@ -63,16 +69,29 @@ impl LocalFunctions {
     pub fn specs(&self) -> anyhow::Result<Vec<FunctionSpec>> {
         let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
         let mut imported: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut timeouts: BTreeMap<String, Duration> = BTreeMap::new();
         if let Some(root) = &self.workspace {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("target"))
                 .join(if self.release { "release" } else { "debug" });
             found.insert(AGENT_FUNCTION.to_owned(), target.join(AGENT_FUNCTION));
-            let tools =
-                protocol::discover::discover_manifests(&protocol::discover::tools_dir(root))
-                    .context("cannot read the workspace's tools for `--workspace-lambdas`")?;
+            let dir = self
+                .tools_dir
+                .clone()
+                .unwrap_or_else(|| protocol::discover::tools_dir(root));
+            let tools = protocol::discover::discover_manifests(&dir).with_context(|| {
+                format!(
+                    "cannot read the tools in `{}` for `--workspace-lambdas`",
+                    dir.display()
+                )
+            })?;
             for (krate, manifest) in tools {
+                // The function's own timeout is the manifest's, as the CDK app deploys it.
+                timeouts.insert(
+                    manifest.name.clone(),
+                    Duration::from_secs(manifest.x_sfn.timeout_seconds.into()),
+                );
                 if manifest.x_sfn.mcp.is_some() {
                     // An imported tool: the shared `mcp-proxy` binary, told its manifest.
                     imported.insert(manifest.name.clone(), krate.manifest.clone());
@@ -88,7 +107,7 @@ impl LocalFunctions {
             .into_iter()
             .map(|(name, path)| {
                 let mut spec = FunctionSpec::new(name.clone(), path);
-                spec.timeout = Duration::from_secs(60);
+                spec.timeout = timeouts.get(&name).copied().unwrap_or(UNDECLARED_TIMEOUT);
                 spec.env = self.env.clone();
                 if let Some(manifest) = imported.get(&name) {
                     spec.env.insert(

@@ -11,6 +11,7 @@ mod cmd_cost;
 mod cmd_generate;
 mod cmd_graph;
 mod cmd_import_mcp;
+mod cmd_mcp;
 mod cmd_new_tool;
 mod cmd_pull;
 mod cmd_run;
@@ -20,7 +21,9 @@ mod cmd_validate;
 mod generate;
 mod import_mcp;
 mod local_lambdas;
+mod machine_graph;
 mod manifest_check;
+mod report;
 
 /// Generate, validate and run AWS Step Functions state machines for AI agents.
 #[derive(Debug, Parser)]
@@ -54,6 +57,8 @@ enum Command {
     Diff(cmd_pull::Args),
     /// Serve the Step Functions and Lambda APIs locally, for any AWS client.
     Serve(Box<cmd_serve::Args>),
+    /// Serve every tool and the agent to MCP clients (HTTP at /mcp, or stdio).
+    Mcp(Box<cmd_mcp::Args>),
     /// List the `${...}` placeholders of a definition (the CDK app must fill each).
     Placeholders {
         /// The ASL document.
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Command::Pull(args) => cmd_pull::run_pull(args),
         Command::Diff(args) => cmd_pull::run_diff(args),
         Command::Serve(args) => cmd_serve::run(*args),
+        Command::Mcp(args) => cmd_mcp::run(*args),
         Command::Placeholders { definition } => list_placeholders(&definition),
     };
     match result {

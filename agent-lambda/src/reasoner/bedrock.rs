@@ -1,8 +1,9 @@
 //! Amazon Bedrock's Converse API (`aws-sdk-bedrockruntime`).
 //!
 //! The tool configuration comes from the same manifests the state machine is generated from
-//! (`toolSpec.inputSchema.json` is the tool's `inputSchema`). The conversation is rebuilt
-//! from the transcript each step: the goal as the first user message, each turn's calls as
+//! (`toolSpec.inputSchema.json` is the tool's `inputSchema`), plus the built-in
+//! `transcript_read`. The conversation is rebuilt each step from what the context policy
+//! keeps of the transcript: the goal as the first user message, each exchange's calls as
 //! an assistant message of `toolUse` blocks, their results as a user message of
 //! `toolResult` blocks (failures with status `error`). Every `stopReason` has a defined
 //! outcome: `tool_use` gives calls, `end_turn`/`stop_sequence` the answer, `max_tokens`
@@ -26,8 +27,8 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError, system_prompt};
-use crate::transcript::Entry;
-use crate::view::render_result;
+use crate::builtin;
+use crate::context::{self, View};
 
 /// The default model: small and fast.
 pub const DEFAULT_MODEL: &str = "us.amazon.nova-micro-v1:0";
@@ -113,58 +114,76 @@ fn build_error(e: impl std::fmt::Display) -> ReasonerError {
     ReasonerError::Failed(format!("cannot build the Converse request: {e}"))
 }
 
-/// The Converse messages for a transcript.
+/// The Converse messages for a conversation: the goal, then what [`context::fit`] keeps of
+/// the run within the policy's `max_request_bytes` (estimated from the text the messages
+/// carry: the SDK does not expose the serialized request).
 pub fn messages(conversation: &Conversation<'_>) -> Result<Vec<Message>, ReasonerError> {
     let transcript = conversation.transcript;
-    let mut messages = vec![
-        Message::builder()
-            .role(ConversationRole::User)
-            .content(ContentBlock::Text(transcript.goal.clone()))
-            .build()
-            .map_err(build_error)?,
-    ];
-    for entry in &transcript.entries {
-        let Entry::Calls { calls, text, .. } = entry else {
-            continue;
-        };
+    let fixed = system_prompt().len()
+        + transcript.goal.len()
+        + conversation
+            .tools
+            .iter()
+            .map(|t| &t.manifest)
+            .chain(std::iter::once(&builtin::manifest()))
+            .map(|m| m.name.len() + m.description.len() + m.input_schema.to_string().len() + 64)
+            .sum::<usize>();
+    let estimate = |view: &View<'_>| {
+        fixed
+            + view.omitted.as_ref().map_or(0, String::len)
+            + view
+                .exchanges
+                .iter()
+                .flat_map(|e| &e.calls)
+                .map(|c| c.arguments.len() + c.content.len() + c.call.call_id.len() * 2 + 128)
+                .sum::<usize>()
+    };
+    let view = context::fit(
+        transcript,
+        conversation.context,
+        conversation.result_budget,
+        estimate,
+    )
+    .map_err(ReasonerError::Failed)?;
+    let mut goal = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text(transcript.goal.clone()));
+    if let Some(note) = &view.omitted {
+        goal = goal.content(ContentBlock::Text(note.clone()));
+    }
+    let mut messages = vec![goal.build().map_err(build_error)?];
+    for exchange in &view.exchanges {
         let mut assistant = Message::builder().role(ConversationRole::Assistant);
-        if let Some(text) = text.as_ref().filter(|t| !t.is_empty()) {
-            assistant = assistant.content(ContentBlock::Text(text.clone()));
+        if let Some(text) = exchange.text.filter(|t| !t.is_empty()) {
+            assistant = assistant.content(ContentBlock::Text(text.to_owned()));
         }
         let mut results = Message::builder().role(ConversationRole::User);
-        for call in calls {
+        for shown in &exchange.calls {
+            let call = shown.call;
+            // Converse wants an object: a compacted (cut) argument text travels inside one.
+            let whole = call.input.to_string();
+            let input = if shown.arguments == whole {
+                to_document(&call.input)
+            } else {
+                to_document(&serde_json::json!({"compacted_arguments": shown.arguments}))
+            };
             assistant = assistant.content(ContentBlock::ToolUse(
                 ToolUseBlock::builder()
                     .tool_use_id(&call.call_id)
                     .name(&call.tool)
-                    .input(to_document(&call.input))
+                    .input(input)
                     .build()
                     .map_err(build_error)?,
             ));
-            let (content, status) = match transcript.result_of(&call.call_id) {
-                Some(Entry::Result {
-                    output: Some(output),
-                    error: None,
-                    stored,
-                    ..
-                }) => (
-                    render_result(output, stored.as_ref(), conversation.result_budget),
-                    ToolResultStatus::Success,
-                ),
-                Some(Entry::Result { error, cause, .. }) => (
-                    format!(
-                        "{}: {}",
-                        error.as_deref().unwrap_or("Error"),
-                        cause.as_deref().unwrap_or("")
-                    ),
-                    ToolResultStatus::Error,
-                ),
-                _ => ("(no result)".to_owned(), ToolResultStatus::Error),
+            let status = if shown.failed {
+                ToolResultStatus::Error
+            } else {
+                ToolResultStatus::Success
             };
             results = results.content(ContentBlock::ToolResult(
                 ToolResultBlock::builder()
                     .tool_use_id(&call.call_id)
-                    .content(ToolResultContentBlock::Text(content))
+                    .content(ToolResultContentBlock::Text(shown.content.clone()))
                     .status(status)
                     .build()
                     .map_err(build_error)?,
@@ -179,14 +198,18 @@ pub fn messages(conversation: &Conversation<'_>) -> Result<Vec<Message>, Reasone
 /// The tool configuration from the manifests.
 pub fn tool_config(conversation: &Conversation<'_>) -> Result<ToolConfiguration, ReasonerError> {
     let mut builder = ToolConfiguration::builder();
-    for tool in conversation.tools.iter() {
+    let builtin = builtin::manifest();
+    for manifest in conversation
+        .tools
+        .iter()
+        .map(|t| &t.manifest)
+        .chain(std::iter::once(&builtin))
+    {
         builder = builder.tools(Tool::ToolSpec(
             ToolSpecification::builder()
-                .name(&tool.manifest.name)
-                .description(&tool.manifest.description)
-                .input_schema(ToolInputSchema::Json(to_document(
-                    &tool.manifest.input_schema,
-                )))
+                .name(&manifest.name)
+                .description(&manifest.description)
+                .input_schema(ToolInputSchema::Json(to_document(&manifest.input_schema)))
                 .build()
                 .map_err(build_error)?,
         ));
@@ -197,16 +220,14 @@ pub fn tool_config(conversation: &Conversation<'_>) -> Result<ToolConfiguration,
 #[async_trait::async_trait]
 impl Reasoner for BedrockReasoner {
     async fn decide(&self, conversation: &Conversation<'_>) -> Result<Decision, ReasonerError> {
-        let mut request = self
+        let request = self
             .client()
             .await
             .converse()
             .model_id(&self.model)
             .system(SystemContentBlock::Text(system_prompt()))
-            .set_messages(Some(messages(conversation)?));
-        if conversation.tools.iter().next().is_some() {
-            request = request.tool_config(tool_config(conversation)?);
-        }
+            .set_messages(Some(messages(conversation)?))
+            .tool_config(tool_config(conversation)?);
         let response = request.send().await.map_err(|e| match &e {
             SdkError::ServiceError(service) => match service.err() {
                 ConverseError::ThrottlingException(t) => ReasonerError::Throttled(

@@ -13,6 +13,7 @@ pub mod select;
 
 use serde_json::Value;
 
+use crate::context::ContextPolicy;
 use crate::tools::ToolSet;
 use crate::transcript::Transcript;
 
@@ -68,6 +69,8 @@ pub struct Conversation<'a> {
     pub tools: &'a ToolSet,
     /// Characters of one result shown to a model.
     pub result_budget: usize,
+    /// How much of a long run a model is sent.
+    pub context: &'a ContextPolicy,
 }
 
 /// Decides the next step.
@@ -82,6 +85,8 @@ pub fn system_prompt() -> String {
     "You are an agent that reaches the user's goal by calling tools. Call tools when you need \
      facts or computation; you may call several at once when they do not depend on each \
      other. Large results are stored outside the conversation and shown as a pointer: read \
-     them with the json-query tool. When you have the answer, reply with it and call no tool."
+     them with the json-query tool. Older exchanges are shown compacted or not at all: read \
+     them in full with the transcript_read tool. When you have the answer, reply with it and \
+     call no tool."
         .to_owned()
 }

@@ -19,8 +19,8 @@ use protocol::ErrorName;
 use serde_json::{Value, json};
 
 use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError, system_prompt};
-use crate::transcript::Entry;
-use crate::view::render_result;
+use crate::builtin;
+use crate::context::{self, View};
 
 /// Reasoner speaking the chat-completions wire format.
 pub struct OpenAiReasoner {
@@ -133,60 +133,68 @@ impl OpenAiReasoner {
     }
 }
 
-/// The request body for a conversation.
-pub fn request_body(model: &str, conversation: &Conversation<'_>) -> Value {
-    let transcript = conversation.transcript;
-    let mut messages = vec![
-        json!({"role": "system", "content": system_prompt()}),
-        json!({"role": "user", "content": transcript.goal}),
-    ];
-    for entry in &transcript.entries {
-        let Entry::Calls { calls, text, .. } = entry else {
-            continue;
-        };
-        let tool_calls: Vec<Value> = calls
-            .iter()
-            .map(|c| {
-                json!({"id": c.call_id, "type": "function",
-                       "function": {"name": c.tool, "arguments": c.input.to_string()}})
-            })
-            .collect();
-        messages.push(json!({"role": "assistant", "content": text, "tool_calls": tool_calls}));
-        for call in calls {
-            let content = match transcript.result_of(&call.call_id) {
-                Some(Entry::Result {
-                    output: Some(output),
-                    error: None,
-                    stored,
-                    ..
-                }) => render_result(output, stored.as_ref(), conversation.result_budget),
-                Some(Entry::Result { error, cause, .. }) => format!(
-                    "ERROR {}: {}",
-                    error.as_deref().unwrap_or("Error"),
-                    cause.as_deref().unwrap_or("")
-                ),
-                _ => "(no result)".to_owned(),
-            };
-            messages
-                .push(json!({"role": "tool", "tool_call_id": call.call_id, "content": content}));
-        }
-    }
-    let tools: Vec<Value> = conversation
+/// The request body for a conversation: the goal, then what [`context::fit`] keeps of the
+/// run within the policy's `max_request_bytes`, and the tools with the built-in ones.
+pub fn request_body(model: &str, conversation: &Conversation<'_>) -> Result<Value, ReasonerError> {
+    let mut tools: Vec<Value> = conversation
         .tools
         .iter()
-        .map(|t| {
+        .map(|t| &t.manifest)
+        .chain(std::iter::once(&builtin::manifest()))
+        .map(|m| {
             json!({"type": "function", "function": {
-                "name": t.manifest.name,
-                "description": t.manifest.description,
-                "parameters": t.manifest.input_schema,
+                "name": m.name,
+                "description": m.description,
+                "parameters": m.input_schema,
             }})
         })
         .collect();
-    let mut body = json!({"model": model, "messages": messages});
-    if !tools.is_empty() {
-        body["tools"] = Value::Array(tools);
-    }
-    body
+    tools.sort_by(|a, b| {
+        a["function"]["name"]
+            .as_str()
+            .cmp(&b["function"]["name"].as_str())
+    });
+    let body = |view: &View<'_>| {
+        let mut messages = vec![
+            json!({"role": "system", "content": system_prompt()}),
+            json!({"role": "user", "content": conversation.transcript.goal}),
+        ];
+        if let Some(note) = &view.omitted {
+            messages.push(json!({"role": "user", "content": note}));
+        }
+        for exchange in &view.exchanges {
+            let tool_calls: Vec<Value> = exchange
+                .calls
+                .iter()
+                .map(|c| {
+                    json!({"id": c.call.call_id, "type": "function",
+                           "function": {"name": c.call.tool, "arguments": c.arguments}})
+                })
+                .collect();
+            messages.push(
+                json!({"role": "assistant", "content": exchange.text, "tool_calls": tool_calls}),
+            );
+            for shown in &exchange.calls {
+                let content = if shown.failed {
+                    format!("ERROR {}", shown.content)
+                } else {
+                    shown.content.clone()
+                };
+                messages.push(
+                    json!({"role": "tool", "tool_call_id": shown.call.call_id, "content": content}),
+                );
+            }
+        }
+        json!({"model": model, "messages": messages, "tools": tools})
+    };
+    let view = context::fit(
+        conversation.transcript,
+        conversation.context,
+        conversation.result_budget,
+        |view| offload::serialized_len(&body(view)) as usize,
+    )
+    .map_err(ReasonerError::Failed)?;
+    Ok(body(&view))
 }
 
 /// Reads a chat-completions response.
@@ -258,7 +266,7 @@ impl Reasoner for OpenAiReasoner {
             .client
             .get_or_init(|| guarded_client(self.policy.clone()).unwrap_or_default())
             .post(format!("{}/chat/completions", self.base_url))
-            .json(&request_body(&self.model, conversation));
+            .json(&request_body(&self.model, conversation)?);
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
         }

@@ -17,16 +17,19 @@
 //! `{{id.output.path}}` refers to a step's result (`.name` and `[n]` steps). A string that
 //! is exactly one reference becomes the referenced JSON value (any type); references inside
 //! longer strings are interpolated as text (strings without quotes, other values as JSON).
-//! `answer` may be any JSON; its strings are rendered the same way.
+//! `answer` may be any JSON; its strings are rendered the same way. A step that fails ends
+//! the run with `Agent.PlanFailed`, unless it says `"on_error": "continue"`: then its error
+//! observation (`{"error", "cause"}`) is its result and the plan goes on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use protocol::ErrorName;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Conversation, Decision, Proposal, Reasoner, ReasonerError};
-use crate::transcript::Entry;
+use crate::transcript::{Entry, Transcript};
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -39,6 +42,21 @@ pub struct PlanStep {
     /// The input, with `{{...}}` references.
     #[serde(default = "empty_object")]
     pub input: Value,
+    /// What a failure of this step (after the state machine's retries) does.
+    #[serde(default)]
+    pub on_error: OnError,
+}
+
+/// What a failed step does to the plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// End the run with `Agent.PlanFailed`, naming the step and its error.
+    #[default]
+    Fail,
+    /// Take the error observation `{"error": ..., "cause": ...}` as the step's result, so
+    /// later steps can refer to it and the plan goes on.
+    Continue,
 }
 
 fn empty_object() -> Value {
@@ -219,6 +237,91 @@ pub fn render(template: &Value, results: &BTreeMap<String, Value>) -> Result<Val
     }
 }
 
+/// A plan parsed once, with what each step refers to.
+#[derive(Debug)]
+struct Prepared {
+    plan: Plan,
+    /// The step ids each step's input refers to (same order as `plan.steps`).
+    refs: Vec<BTreeSet<String>>,
+    /// The step ids the answer refers to.
+    answer_refs: BTreeSet<String>,
+    /// What a failure of each step does.
+    on_error: HashMap<String, OnError>,
+}
+
+/// The plan of the run this process served last, by the run's genesis (so a warm process
+/// parses a plan once per run, not once per step).
+static PREPARED: Mutex<Option<(String, Arc<Prepared>)>> = Mutex::new(None);
+
+fn prepared(transcript: &Transcript) -> Result<Arc<Prepared>, String> {
+    let key = transcript.options_key().map(str::to_owned);
+    if let Some(key) = &key
+        && let Some((cached, prepared)) = &*PREPARED.lock().unwrap_or_else(|e| e.into_inner())
+        && cached == key
+    {
+        return Ok(prepared.clone());
+    }
+    let plan = Plan::parse(transcript.options.get("plan").unwrap_or(&Value::Null))?;
+    let prepared = Arc::new(Prepared {
+        refs: plan.steps.iter().map(|s| references(&s.input)).collect(),
+        answer_refs: references(&plan.answer),
+        on_error: plan
+            .steps
+            .iter()
+            .map(|s| (s.id.clone(), s.on_error))
+            .collect(),
+        plan,
+    });
+    if let Some(key) = key {
+        *PREPARED.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, prepared.clone()));
+    }
+    Ok(prepared)
+}
+
+/// What a step's result is for the plan: its output, its error observation when the step
+/// continues on error, or the failure that ends the run.
+enum StepResult {
+    Value(Value),
+    Failed(String),
+}
+
+fn step_result(transcript: &Transcript, prepared: &Prepared, id: &str) -> Option<StepResult> {
+    let Some(Entry::Result {
+        output,
+        error,
+        cause,
+        ..
+    }) = transcript.result_of(id)
+    else {
+        return None;
+    };
+    match (output, error) {
+        (Some(output), None) => Some(StepResult::Value(output.clone())),
+        (_, Some(error)) if prepared.on_error.get(id) == Some(&OnError::Continue) => Some(
+            StepResult::Value(serde_json::json!({"error": error, "cause": cause})),
+        ),
+        (_, Some(error)) => Some(StepResult::Failed(format!(
+            "plan step `{id}` failed with {error}: {}",
+            cause.as_deref().unwrap_or("")
+        ))),
+        (None, None) => None,
+    }
+}
+
+/// The results of `ids`, all present, or `None`.
+fn results_of(
+    transcript: &Transcript,
+    prepared: &Prepared,
+    ids: &BTreeSet<String>,
+) -> Option<BTreeMap<String, Value>> {
+    ids.iter()
+        .map(|id| match step_result(transcript, prepared, id) {
+            Some(StepResult::Value(value)) => Some((id.clone(), value)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Runs `options.plan`.
 #[derive(Debug, Default)]
 pub struct PlanReasoner;
@@ -227,13 +330,8 @@ pub struct PlanReasoner;
 impl Reasoner for PlanReasoner {
     async fn decide(&self, conversation: &Conversation<'_>) -> Result<Decision, ReasonerError> {
         let transcript = conversation.transcript;
-        let plan_value = transcript
-            .options
-            .get("plan")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let plan = match Plan::parse(&plan_value) {
-            Ok(plan) => plan,
+        let prepared = match prepared(transcript) {
+            Ok(prepared) => prepared,
             Err(cause) => {
                 return Ok(Decision::Fail {
                     error: ErrorName::InvalidStart.as_str().into(),
@@ -241,61 +339,34 @@ impl Reasoner for PlanReasoner {
                 });
             }
         };
-        // Results by step id (the plan's call ids are the step ids).
-        let mut results = BTreeMap::new();
-        let mut asked = BTreeSet::new();
-        for entry in &transcript.entries {
-            match entry {
-                Entry::Calls { calls, .. } => {
-                    asked.extend(calls.iter().map(|c| c.call_id.clone()));
-                }
-                Entry::Result {
-                    call_id,
-                    output,
-                    error,
-                    cause,
-                    ..
-                } => match (output, error) {
-                    (Some(output), None) => {
-                        results.insert(call_id.clone(), output.clone());
-                    }
-                    (_, Some(error)) => {
-                        return Ok(Decision::Fail {
-                            error: ErrorName::PlanFailed.as_str().into(),
-                            cause: format!(
-                                "plan step `{call_id}` failed with {error}: {}",
-                                cause.as_deref().unwrap_or("")
-                            ),
-                        });
-                    }
-                    _ => {}
-                },
-                Entry::Answer { .. } => {}
-            }
-        }
+        // The plan's call ids are its step ids; each is looked up, the run is not scanned.
+        let plan_failed = |cause: String| {
+            Ok(Decision::Fail {
+                error: ErrorName::PlanFailed.as_str().into(),
+                cause,
+            })
+        };
         let mut ready = Vec::new();
-        for step in &plan.steps {
-            if results.contains_key(&step.id) || asked.contains(&step.id) {
+        let mut all_done = true;
+        for (step, refs) in prepared.plan.steps.iter().zip(&prepared.refs) {
+            match step_result(transcript, &prepared, &step.id) {
+                Some(StepResult::Failed(cause)) => return plan_failed(cause),
+                Some(StepResult::Value(_)) => continue,
+                None => all_done = false,
+            }
+            if transcript.has_call(&step.id) {
                 continue;
             }
-            if references(&step.input)
-                .iter()
-                .all(|r| results.contains_key(r))
-            {
-                let input = match render(&step.input, &results) {
-                    Ok(input) => input,
-                    Err(cause) => {
-                        return Ok(Decision::Fail {
-                            error: ErrorName::PlanFailed.as_str().into(),
-                            cause: format!("plan step `{}`: {cause}", step.id),
-                        });
-                    }
-                };
-                ready.push(Proposal {
+            let Some(results) = results_of(transcript, &prepared, refs) else {
+                continue;
+            };
+            match render(&step.input, &results) {
+                Ok(input) => ready.push(Proposal {
                     id: Some(step.id.clone()),
                     tool: step.tool.clone(),
                     input,
-                });
+                }),
+                Err(cause) => return plan_failed(format!("plan step `{}`: {cause}", step.id)),
             }
         }
         if !ready.is_empty() {
@@ -304,20 +375,16 @@ impl Reasoner for PlanReasoner {
                 text: None,
             });
         }
-        if plan.steps.iter().all(|s| results.contains_key(&s.id)) {
-            return render(&plan.answer, &results)
+        if all_done {
+            let results =
+                results_of(transcript, &prepared, &prepared.answer_refs).unwrap_or_default();
+            return render(&prepared.plan.answer, &results)
                 .map(Decision::Answer)
-                .or_else(|cause| {
-                    Ok(Decision::Fail {
-                        error: ErrorName::PlanFailed.as_str().into(),
-                        cause,
-                    })
-                });
+                .or_else(plan_failed);
         }
-        Ok(Decision::Fail {
-            error: ErrorName::PlanFailed.as_str().into(),
-            cause: "the plan is waiting on steps that never ran (their results are missing)".into(),
-        })
+        plan_failed(
+            "the plan is waiting on steps that never ran (their results are missing)".into(),
+        )
     }
 }
 

@@ -23,10 +23,10 @@ use crate::transcript::Entry;
 /// Appends the outcomes `state` carries to the run's transcript and counts them; returns
 /// the index of the first entry added.
 pub(super) fn absorb(state: &LoopState, run: &mut Run) -> usize {
-    let first_new = run.transcript.entries.len();
+    let first_new = run.transcript.entries().len();
     let mut outcome = |tool: &str, entry: Entry, failed: bool| {
         count_outcome(&mut run.failures, tool, failed);
-        run.transcript.entries.push(entry);
+        run.transcript.push(entry);
     };
     if let Some(results) = &state.tool {
         for result in &results.results {
@@ -66,7 +66,7 @@ pub(super) fn absorb(state: &LoopState, run: &mut Run) -> usize {
                 cached: false,
                 stored: None,
             };
-            run.transcript.entries.push(entry);
+            run.transcript.push(entry);
             count_outcome(&mut run.failures, &call.tool, true);
         }
     }
@@ -161,7 +161,7 @@ mod tests {
     /// A run that already holds one entry, with failure counts for both tools.
     fn run_with_history() -> Run {
         let mut transcript = Transcript::new("g", Value::Null);
-        transcript.entries.push(Entry::Answer { value: json!(0) });
+        transcript.push(Entry::Answer { value: json!(0) });
         Run {
             transcript,
             turn: 3,
@@ -184,7 +184,7 @@ mod tests {
         };
         assert_eq!(absorb(&state, &mut run), 1);
         assert_eq!(
-            run.transcript.entries[1..],
+            run.transcript.entries()[1..],
             [
                 result("c1", "calc", Some(json!(2)), None),
                 result("c2", "fetch", None, Some("ToolError.Timeout")),
@@ -206,7 +206,7 @@ mod tests {
         };
         absorb(&state, &mut run);
         assert_eq!(
-            run.transcript.entries[1..],
+            run.transcript.entries()[1..],
             [Entry::Result {
                 call_id: "c1".into(),
                 tool: "calc".into(),
@@ -237,7 +237,7 @@ mod tests {
         };
         absorb(&state, &mut run);
         assert_eq!(
-            run.transcript.entries[1..],
+            run.transcript.entries()[1..],
             [
                 result("c1", "calc", Some(json!(2)), None),
                 Entry::Result {

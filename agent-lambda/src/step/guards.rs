@@ -102,7 +102,7 @@ pub(super) fn consultations_exhausted() -> Verdict {
 /// `error: cause` of the tool's latest failure in the transcript (empty when none).
 fn last_error(transcript: &Transcript, tool: &str) -> String {
     transcript
-        .entries
+        .entries()
         .iter()
         .rev()
         .find_map(|e| match e {
@@ -159,11 +159,13 @@ mod tests {
     #[test]
     fn the_circuit_opens_at_the_threshold_naming_the_tool_and_its_last_error() {
         let mut run = run(1, &[("calc", 2), ("fetch", 3)]);
-        run.transcript.entries.extend([
+        for entry in [
             failure("fetch", "ToolError.Timeout", "slow"),
             failure("calc", "ToolError.Fatal", "bad"),
             failure("fetch", "ToolError.Retryable", "503"),
-        ]);
+        ] {
+            run.transcript.push(entry);
+        }
         assert_eq!(
             before_reasoning(&run, &config(50, 3, 200), "e"),
             Some(Verdict::Failed {

@@ -29,9 +29,11 @@ use protocol::agent::{AgentStepInput, AgentStepOutput};
 use protocol::call::ToolCall;
 use serde_json::Value;
 
+use crate::context::ContextPolicy;
 use crate::reasoner::select::{ReasonerConfig, Reasoners};
 use crate::reasoner::{Conversation, Decision, Reasoner, ReasonerError};
 use crate::tools::ToolSet;
+use crate::transcript::chain::{self, ChainError};
 use crate::transcript::{Entry, Transcript};
 use crate::view::DEFAULT_RESULT_BUDGET;
 
@@ -59,6 +61,12 @@ impl StepError {
 
 impl From<offload::OffloadError> for StepError {
     fn from(e: offload::OffloadError) -> Self {
+        Self::new(e.error_name(), e.to_string())
+    }
+}
+
+impl From<ChainError> for StepError {
+    fn from(e: ChainError) -> Self {
         Self::new(e.error_name(), e.to_string())
     }
 }
@@ -134,10 +142,13 @@ pub struct Agent {
     store: Store,
     /// The reasoners the deployment allows, and their clients.
     reasoners: Reasoners,
-    /// The transcript this process wrote last (a warm Lambda reads it back from memory).
+    /// The transcript this process wrote last, by the pointer of its latest segment (a
+    /// warm Lambda takes it back from memory instead of reading the chain).
     last_transcript: Mutex<Option<(protocol::OffloadPointer, Transcript)>>,
     /// Characters of one result shown to a model.
     pub result_budget: usize,
+    /// How much of a long run a model is sent.
+    pub context: ContextPolicy,
 }
 
 impl Agent {
@@ -150,7 +161,14 @@ impl Agent {
             reasoners: Reasoners::new(ReasonerConfig::default()),
             last_transcript: Mutex::new(None),
             result_budget: DEFAULT_RESULT_BUDGET,
+            context: ContextPolicy::default(),
         }
+    }
+
+    /// Uses `policy` for what a model is sent (usually [`ContextPolicy::from_env`]).
+    pub fn with_context_policy(mut self, policy: ContextPolicy) -> Self {
+        self.context = policy;
+        self
     }
 
     /// Uses `reasoner` for every step, whatever the options say.
@@ -199,12 +217,12 @@ impl Agent {
                     .await;
             }
         };
-        let first_new = absorb::absorb(&input.state, &mut run);
-        self.store_large_outputs(&store, &mut run.transcript.entries[first_new..])
+        absorb::absorb(&input.state, &mut run);
+        self.store_large_outputs(&store, run.transcript.unstored_mut())
             .await?;
         let verdict = match guards::before_reasoning(&run, &input.config, &input.execution.name) {
             Some(tripped) => tripped,
-            None => self.consult(&mut run).await?,
+            None => self.consult(&store, &mut run).await?,
         };
         self.conclude(&store, &input.execution, run, verdict).await
     }
@@ -212,7 +230,7 @@ impl Agent {
     /// Asks the reasoner until it answers, fails, or proposes a runnable call; calls
     /// answered from the cache or refused are recorded and it is asked again, at most
     /// [`CONSULTATIONS_PER_STEP`] times.
-    async fn consult(&self, run: &mut Run) -> Result<Verdict, StepError> {
+    async fn consult(&self, store: &ExecutionStore, run: &mut Run) -> Result<Verdict, StepError> {
         let reasoner = self
             .reasoners
             .pick(&run.transcript.options)
@@ -223,25 +241,36 @@ impl Agent {
                 transcript: &run.transcript,
                 tools: &self.tools,
                 result_budget: self.result_budget,
+                context: &self.context,
             };
             match reasoner.decide(&conversation).await? {
                 Decision::Answer(answer) => {
-                    run.transcript.entries.push(Entry::Answer {
+                    run.transcript.push(Entry::Answer {
                         value: answer.clone(),
                     });
                     return Ok(Verdict::Answer(answer));
                 }
                 Decision::Fail { error, cause } => return Ok(Verdict::Failed { error, cause }),
                 Decision::Calls { calls, text } => {
-                    let triage = triage::triage(&self.tools, &run.transcript, calls, turn);
+                    let triage = triage::triage(
+                        &self.tools,
+                        &run.transcript,
+                        calls,
+                        turn,
+                        self.context.read_chars,
+                    );
                     let cache_hits = triage.cache_hits;
-                    let runnable = triage.record(&mut run.transcript, turn, text);
+                    let mut runnable = triage.record(&mut run.transcript, turn, text);
                     if let Some(tripped) =
                         guards::invalid_streak(&mut run.transcript, runnable.len(), cache_hits)
                     {
                         return Ok(tripped);
                     }
                     if !runnable.is_empty() {
+                        for call in &mut runnable {
+                            self.adopt_pointers(store, &run.transcript, &mut call.input)
+                                .await?;
+                        }
                         return Ok(Verdict::Calls(runnable));
                     }
                 }
@@ -250,43 +279,72 @@ impl Agent {
         Ok(guards::consultations_exhausted())
     }
 
-    /// Reads a transcript, from memory when this warm process wrote it last (the pointer,
-    /// hash included, is the same), else from the store with its checks.
+    /// Reads the transcript whose latest segment is `pointer`, written by `owner`: taken
+    /// from memory when this warm process wrote it last (the pointer, hash included, is the
+    /// same), else read from the chain with its checks.
     async fn load_transcript(
         &self,
-        store: &ExecutionStore,
+        owner: &protocol::ExecutionRef,
         pointer: &protocol::OffloadPointer,
     ) -> Result<Transcript, StepError> {
-        if let Some((last, transcript)) = &*self
-            .last_transcript
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            && last == pointer
         {
-            return Ok(transcript.clone());
+            let mut last = self
+                .last_transcript
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if last.as_ref().is_some_and(|(p, _)| p == pointer) {
+                let (_, transcript) = last.take().expect("checked above");
+                return Ok(transcript);
+            }
         }
-        serde_json::from_value(store.get_json(pointer).await?).map_err(|e| {
-            StepError::new(
-                ErrorName::OffloadStoreError,
-                format!("the transcript is unreadable: {e}"),
-            )
-        })
+        Ok(chain::load(&self.store, owner, pointer).await?)
     }
 
-    /// Writes a transcript and remembers it for the next step in this process.
+    /// Appends the step's entries to the chain as one segment and keeps the transcript for
+    /// the next step in this process.
     async fn save_transcript(
         &self,
-        store: &ExecutionStore,
-        transcript: &Transcript,
+        execution: &protocol::ExecutionRef,
+        mut transcript: Transcript,
     ) -> Result<protocol::OffloadPointer, StepError> {
-        let pointer = store
-            .put_json(&serde_json::to_value(transcript).unwrap_or_default())
-            .await?;
+        let pointer = chain::append(&self.store, execution, &mut transcript).await?;
         *self
             .last_transcript
             .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((pointer.clone(), transcript.clone()));
+            .unwrap_or_else(|e| e.into_inner()) = Some((pointer.clone(), transcript));
         Ok(pointer)
+    }
+
+    /// Copies into this execution's folder every offloaded result in `value` that the
+    /// transcript holds from an earlier execution of the run (a continued execution adopts
+    /// the chain without copying it; a tool may only read its own execution's folder, so
+    /// an old result is copied when a call uses it).
+    async fn adopt_pointers(
+        &self,
+        store: &ExecutionStore,
+        transcript: &Transcript,
+        value: &mut Value,
+    ) -> Result<(), StepError> {
+        let mut stack = vec![value];
+        while let Some(value) = stack.pop() {
+            if let Some(pointer) = protocol::OffloadPointer::from_value(value) {
+                if store.check(&pointer).is_err()
+                    && let Some((known, owner)) = transcript.known_pointer(&pointer.uri)
+                    && *known == pointer
+                {
+                    let bytes = self.store.for_execution(owner).get_bytes(known).await?;
+                    let copy = store.put_bytes(&bytes, known.media_type.as_deref()).await?;
+                    *value = copy.to_value();
+                }
+                continue;
+            }
+            match value {
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                Value::Object(map) => stack.extend(map.values_mut()),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,8 @@
 //! - A continued execution's first step: the hand-off record the parent wrote, which must
 //!   verify in the parent's folder, belong to the same state machine and name both this
 //!   execution and that parent. Transcript, turn and failures come from the record; the
-//!   parent's offloaded results are copied into this execution's folder.
+//!   parent's chain is adopted as it is (this execution's segments link to it), and an
+//!   offloaded result of the parent is copied only when a call uses it.
 //! - A start: a fresh transcript from a non-empty `goal` and `options` the reasoner
 //!   configuration accepts. A start input carrying the loop's own fields is refused, so a
 //!   caller cannot forge a run's history.
@@ -16,13 +17,16 @@
 
 use offload::ExecutionStore;
 use protocol::agent::{AgentStepInput, HandoffRecord, LoopState};
-use protocol::call::ExecutionRef;
 use serde_json::Value;
 
 use super::{Agent, Failures, Run, StepError};
-use crate::transcript::{Entry, Transcript};
+use crate::transcript::Transcript;
+use crate::transcript::chain::machine_of;
 
 /// How a step's run was opened.
+// Made once per step and unpacked at once by the caller: boxing the run would cost an
+// allocation per step and gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub(super) enum Opened {
     /// The run so far.
@@ -40,6 +44,7 @@ impl Agent {
     ) -> Result<Opened, StepError> {
         let mut opened = self.open_run(store, input).await?;
         if let Opened::Run(run) = &mut opened {
+            run.transcript.set_writer(&input.execution);
             run.transcript
                 .execution_first_turn
                 .entry(input.execution.name.clone())
@@ -60,13 +65,13 @@ impl Agent {
             && store.check(pointer).is_ok()
         {
             return Ok(Opened::Run(Run {
-                transcript: self.load_transcript(store, pointer).await?,
+                transcript: self.load_transcript(&input.execution, pointer).await?,
                 turn: state.turn,
                 failures: state.failures.clone(),
             }));
         }
         if let Some(record) = &state.handoff {
-            return self.open_handoff(store, input, record).await;
+            return self.open_handoff(input, record).await;
         }
         let carried = loop_fields(state);
         if !carried.is_empty() {
@@ -99,7 +104,6 @@ impl Agent {
     /// parent. The transcript, turn and failures come from the record, not the input.
     async fn open_handoff(
         &self,
-        store: &ExecutionStore,
         input: &AgentStepInput,
         record: &protocol::OffloadPointer,
     ) -> Result<Opened, StepError> {
@@ -149,10 +153,8 @@ impl Agent {
                 parent.id
             )));
         }
-        let mut transcript = self
-            .load_transcript(&parent_store, &record.transcript)
-            .await?;
-        adopt_parent_objects(store, &parent_store, &mut transcript).await?;
+        // The chain is adopted as it is: this execution's segments link to the parent's.
+        let transcript = self.load_transcript(parent, &record.transcript).await?;
         Ok(Opened::Run(Run {
             transcript,
             turn: record.turn,
@@ -178,55 +180,10 @@ fn loop_fields(state: &LoopState) -> Vec<&'static str> {
         .collect()
 }
 
-/// The state machine an execution belongs to (the first part of its store segment).
-fn machine_of(execution: &ExecutionRef) -> String {
-    execution
-        .store_segment()
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Copies the parent's offloaded results (outputs and stored copies) into this execution's
-/// folder and points the transcript at the copies, so that a cache hit or a `json-query`
-/// call in the continued execution does not hand a tool a pointer it must refuse.
-async fn adopt_parent_objects(
-    store: &ExecutionStore,
-    parent: &ExecutionStore,
-    transcript: &mut Transcript,
-) -> Result<(), StepError> {
-    let mut copied: std::collections::BTreeMap<String, Value> = Default::default();
-    for entry in &mut transcript.entries {
-        let Entry::Result { output, stored, .. } = entry else {
-            continue;
-        };
-        for slot in [output, stored] {
-            let Some(pointer) = slot.as_ref().and_then(protocol::OffloadPointer::from_value) else {
-                continue;
-            };
-            if store.check(&pointer).is_ok() || parent.check(&pointer).is_err() {
-                continue;
-            }
-            if let Some(copy) = copied.get(&pointer.uri) {
-                *slot = Some(copy.clone());
-                continue;
-            }
-            let bytes = parent.get_bytes(&pointer).await?;
-            let copy = store
-                .put_bytes(&bytes, pointer.media_type.as_deref())
-                .await?
-                .to_value();
-            copied.insert(pointer.uri.clone(), copy.clone());
-            *slot = Some(copy);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use protocol::agent::LoopConfig;
+    use protocol::call::ExecutionRef;
     use serde_json::json;
 
     use super::super::fixtures::{execution, tools};
@@ -328,13 +285,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let agent = agent(dir.path());
         let exec = execution("m", "e1");
-        let store = agent.store.for_execution(&exec);
         let mut transcript = Transcript::new("g", Value::Null);
         transcript.execution_first_turn.insert("e1".into(), 2);
-        let pointer = store
-            .put_json(&serde_json::to_value(&transcript).unwrap())
+        let pointer = crate::transcript::chain::append(&agent.store, &exec, &mut transcript)
             .await
             .unwrap();
+        // Read from the store, not from this process's memory.
+        let agent = super::Agent::new(tools(), agent.store.clone());
         let state = LoopState {
             transcript: Some(pointer),
             turn: 5,
@@ -379,7 +336,7 @@ mod tests {
             parent: parent.clone(),
             child: "child".into(),
             transcript: agent
-                .save_transcript(&parent_store, &transcript)
+                .save_transcript(&parent, transcript.clone())
                 .await
                 .unwrap(),
             turn: 9,

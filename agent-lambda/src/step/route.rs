@@ -43,7 +43,7 @@ impl Agent {
                     call.input = self.inline_or_offload(store, call.input).await?;
                     calls.push(call);
                 }
-                let pointer = self.save_transcript(store, &run.transcript).await?;
+                let pointer = self.save_transcript(execution, run.transcript).await?;
                 Ok(AgentStepOutput {
                     calls,
                     ..descriptor(AgentStatus::ToolCalls, route, pointer, turn, run.failures)
@@ -51,7 +51,7 @@ impl Agent {
             }
             Verdict::Answer(answer) => {
                 let answer = self.inline_or_offload(store, answer).await?;
-                let pointer = self.save_transcript(store, &run.transcript).await?;
+                let pointer = self.save_transcript(execution, run.transcript).await?;
                 Ok(AgentStepOutput {
                     answer: Some(answer),
                     ..descriptor(
@@ -64,7 +64,7 @@ impl Agent {
                 })
             }
             Verdict::Failed { error, cause } => {
-                let pointer = self.save_transcript(store, &run.transcript).await?;
+                let pointer = self.save_transcript(execution, run.transcript).await?;
                 Ok(AgentStepOutput {
                     error: Some(error),
                     cause: Some(cap_cause(cause)),
@@ -89,7 +89,7 @@ impl Agent {
         execution: &ExecutionRef,
         run: Run,
     ) -> Result<AgentStepOutput, StepError> {
-        let pointer = self.save_transcript(store, &run.transcript).await?;
+        let pointer = self.save_transcript(execution, run.transcript).await?;
         let child = child_name(&execution.name, run.turn);
         let record = HandoffRecord {
             parent: execution.clone(),
@@ -203,7 +203,7 @@ mod tests {
 
     fn run() -> Run {
         let mut transcript = Transcript::new("g", Value::Null);
-        transcript.entries.push(Entry::Answer { value: json!(1) });
+        transcript.push(Entry::Answer { value: json!(1) });
         Run {
             transcript,
             turn: 4,
@@ -245,10 +245,11 @@ mod tests {
 
         /// The stored transcript is the run's.
         async fn assert_transcript_stored(&self, out: &AgentStepOutput) {
-            assert_eq!(
-                self.get(&out.transcript).await,
-                serde_json::to_value(run().transcript).unwrap()
-            );
+            let stored =
+                crate::transcript::chain::load(&self.agent.store, &self.execution, &out.transcript)
+                    .await
+                    .unwrap();
+            assert_eq!(stored, run().transcript);
         }
     }
 

@@ -12,6 +12,7 @@
 
 use protocol::call::ToolCall;
 
+use crate::builtin::{self, TRANSCRIPT_READ};
 use crate::reasoner::Proposal;
 use crate::tools::ToolSet;
 use crate::transcript::{Entry, Transcript};
@@ -25,16 +26,19 @@ pub(super) struct Triage {
     pub answered: Vec<Entry>,
     /// The calls that go to the tool Tasks.
     pub runnable: Vec<ToolCall>,
-    /// How many of `answered` came from the cache.
+    /// How many of `answered` came from the cache or a built-in tool (the reasoner got
+    /// something new to see).
     pub cache_hits: usize,
 }
 
-/// Sorts `proposals` (made in `turn`) against the tools and the run so far.
+/// Sorts `proposals` (made in `turn`) against the tools and the run so far; built-in
+/// tools are answered at once (`read_chars` bounds a `transcript_read` answer).
 pub(super) fn triage(
     tools: &ToolSet,
     transcript: &Transcript,
     proposals: Vec<Proposal>,
     turn: u32,
+    read_chars: usize,
 ) -> Triage {
     let mut triage = Triage::default();
     for proposal in proposals {
@@ -54,6 +58,20 @@ pub(super) fn triage(
             cached,
             stored: None,
         };
+        if call.tool == TRANSCRIPT_READ {
+            let entry = match builtin::read(transcript, &call.input, read_chars) {
+                Ok(output) => answer(Some(output), None, None, false),
+                Err(cause) => answer(
+                    None,
+                    Some(protocol::ErrorName::InvalidInput.as_str().to_owned()),
+                    Some(cause),
+                    false,
+                ),
+            };
+            triage.answered.push(entry);
+            triage.cache_hits += 1;
+            continue;
+        }
         match tools.check(&call.tool, &call.input) {
             Err(rejection) => {
                 let entry = answer(
@@ -67,8 +85,7 @@ pub(super) fn triage(
             Ok(tool) => {
                 let cached = tool
                     .manifest
-                    .annotations
-                    .cacheable()
+                    .repeatable()
                     .then(|| transcript.cached_output(&call.tool, &call.input))
                     .flatten();
                 match cached {
@@ -93,12 +110,14 @@ impl Triage {
         turn: u32,
         text: Option<String>,
     ) -> Vec<ToolCall> {
-        transcript.entries.push(Entry::Calls {
+        transcript.push(Entry::Calls {
             turn,
             calls: self.recorded,
             text,
         });
-        transcript.entries.extend(self.answered);
+        for entry in self.answered {
+            transcript.push(entry);
+        }
         self.runnable
     }
 }
@@ -110,13 +129,7 @@ fn unique_id(
     proposed: Option<&str>,
     turn: u32,
 ) -> String {
-    let taken = |id: &str| {
-        pending.iter().any(|c| c.call_id == id)
-            || transcript.entries.iter().any(|e| match e {
-                Entry::Calls { calls, .. } => calls.iter().any(|c| c.call_id == id),
-                _ => false,
-            })
-    };
+    let taken = |id: &str| pending.iter().any(|c| c.call_id == id) || transcript.has_call(id);
     if let Some(id) = proposed.filter(|id| !id.is_empty() && id.len() <= 64 && !taken(id)) {
         return id.to_owned();
     }
@@ -166,7 +179,7 @@ mod tests {
             cached: false,
             stored: None,
         };
-        transcript.entries.extend([
+        for entry in [
             Entry::Calls {
                 turn: 1,
                 calls: vec![
@@ -179,7 +192,9 @@ mod tests {
             result("a", "calc", Some(json!(2))),
             result("b", "fetch", Some(json!("<html>"))),
             result("c", "calc", None),
-        ]);
+        ] {
+            transcript.push(entry);
+        }
         transcript
     }
 
@@ -193,6 +208,7 @@ mod tests {
                 proposal(Some("p2"), "calc", json!({"expression": 5})),
             ],
             1,
+            1_000,
         );
         assert_eq!(
             triage.recorded,
@@ -258,6 +274,7 @@ mod tests {
                 proposal(None, "calc", json!({"expression": "2+2"})),
             ],
             2,
+            1_000,
         );
         assert_eq!(triage.cache_hits, 1);
         assert_eq!(
@@ -294,7 +311,7 @@ mod tests {
             proposal(Some(&long), "fetch", json!({"url": "https://f"})),
             proposal(Some(&"y".repeat(64)), "fetch", json!({"url": "https://g"})),
         ];
-        let ids: Vec<String> = triage(&tools(), &transcript, proposals, 2)
+        let ids: Vec<String> = triage(&tools(), &transcript, proposals, 2, 1_000)
             .recorded
             .into_iter()
             .map(|c| c.call_id)
@@ -309,7 +326,7 @@ mod tests {
     #[test]
     fn a_generated_id_skips_one_already_taken() {
         let mut transcript = Transcript::new("g", Value::Null);
-        transcript.entries.push(Entry::Calls {
+        transcript.push(Entry::Calls {
             turn: 1,
             calls: vec![call("t1-2", "fetch", json!({"url": "https://a"}))],
             text: None,
@@ -319,6 +336,7 @@ mod tests {
             &transcript,
             vec![proposal(None, "fetch", json!({"url": "https://b"}))],
             1,
+            1_000,
         );
         assert_eq!(triage.recorded[0].call_id, "t1-3");
     }
@@ -326,7 +344,7 @@ mod tests {
     #[test]
     fn recording_writes_the_calls_then_the_answers_and_returns_what_runs() {
         let mut transcript = history();
-        let before = transcript.entries.len();
+        let before = transcript.entries().len();
         let triage = triage(
             &tools(),
             &transcript,
@@ -335,13 +353,14 @@ mod tests {
                 proposal(Some("y"), "fetch", json!({"url": "https://b"})),
             ],
             2,
+            1_000,
         );
         let answered = triage.answered.clone();
         let recorded = triage.recorded.clone();
         let runnable = triage.record(&mut transcript, 2, Some("looking".into()));
         assert_eq!(runnable, [call("y", "fetch", json!({"url": "https://b"}))]);
         assert_eq!(
-            transcript.entries[before..],
+            transcript.entries()[before..],
             [
                 Entry::Calls {
                     turn: 2,

@@ -4,6 +4,7 @@
 use anyhow::bail;
 use asl::{MachineType, QueryLanguage};
 use protocol::agent::LoopConfig;
+use protocol::manifest::{Architecture, limits};
 use serde::{Deserialize, Serialize};
 
 /// The project's generator settings (`sfn-gen.json` at the workspace root; every field is
@@ -24,8 +25,13 @@ pub struct GeneratorConfig {
     pub machine_type: MachineType,
     /// `JSONPath` or `JSONata`.
     pub query_language: QueryLanguage,
-    /// The agent Task's timeout.
+    /// The agent Task's timeout (and the agent Lambda's, which the CDK app reads here).
     pub agent_timeout_seconds: u32,
+    /// The agent Lambda's memory in MB (read by the CDK app).
+    pub agent_memory_mb: u32,
+    /// The instruction set the agent Lambda is built for and deployed on (read by the CDK
+    /// app and `scripts/build-lambdas.sh`).
+    pub agent_architecture: Architecture,
 }
 
 impl Default for GeneratorConfig {
@@ -39,6 +45,8 @@ impl Default for GeneratorConfig {
             machine_type: MachineType::Standard,
             query_language: QueryLanguage::JsonPath,
             agent_timeout_seconds: 120,
+            agent_memory_mb: 512,
+            agent_architecture: Architecture::Arm64,
         }
     }
 }
@@ -54,6 +62,22 @@ impl GeneratorConfig {
         }
         if self.turns_per_execution == 0 {
             bail!("turnsPerExecution must be at least 1");
+        }
+        // The agent Task's timeout is also its Lambda's, which AWS caps at 900 seconds.
+        if !(1..=limits::MAX_TIMEOUT_SECONDS).contains(&self.agent_timeout_seconds) {
+            bail!(
+                "agentTimeoutSeconds {} is outside 1..={} (the Lambda timeout limit)",
+                self.agent_timeout_seconds,
+                limits::MAX_TIMEOUT_SECONDS
+            );
+        }
+        if !(limits::MIN_MEMORY_MB..=limits::MAX_MEMORY_MB).contains(&self.agent_memory_mb) {
+            bail!(
+                "agentMemoryMb {} is outside {}..={} (what AWS Lambda accepts)",
+                self.agent_memory_mb,
+                limits::MIN_MEMORY_MB,
+                limits::MAX_MEMORY_MB
+            );
         }
         // Each single-call turn writes about 13 history events (3 states entered and
         // exited, the two tasks' scheduled/started/succeeded); stay well under 25,000.
@@ -99,6 +123,14 @@ mod tests {
             },
             GeneratorConfig {
                 turns_per_execution: 1_501,
+                ..GeneratorConfig::default()
+            },
+            GeneratorConfig {
+                agent_timeout_seconds: 901,
+                ..GeneratorConfig::default()
+            },
+            GeneratorConfig {
+                agent_memory_mb: 64,
                 ..GeneratorConfig::default()
             },
         ] {

@@ -27,7 +27,7 @@ pub mod dialect;
 pub mod emit;
 pub mod layout;
 pub mod merge;
-mod retry;
+pub mod retry;
 
 use anyhow::{Context, bail};
 use protocol::manifest::ToolManifest;

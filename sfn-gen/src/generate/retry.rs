@@ -33,21 +33,23 @@ fn jitter(strategy: manifest::JitterStrategy) -> JitterStrategy {
     }
 }
 
-/// The Retry list of a tool's Task: AWS's transient Lambda errors, then the tool's own
-/// retryable errors, with the manifest's back-off.
+/// The Retry list of a tool's Task: the Lambda service errors, then the tool's own
+/// retryable errors with the manifest's back-off; which of each depends on whether the tool
+/// may run twice ([`protocol::repeat`]).
 pub fn tool_retry(tool: &ToolManifest) -> Vec<Retrier> {
     let policy = &tool.x_sfn.retry;
+    let retried = tool.retried_errors();
     let mut retriers = vec![Retrier {
         max_delay_seconds: Some(10),
         jitter_strategy: Some(JitterStrategy::Full),
-        ..retrier(LAMBDA_TRANSIENT_ERRORS, 1, 3, 2.0)
+        ..retrier(&retried.service, 1, 3, 2.0)
     }];
-    if !policy.errors.is_empty() && policy.max_attempts > 0 {
+    if !retried.own.is_empty() {
         retriers.push(Retrier {
             max_delay_seconds: policy.max_delay_seconds.map(u64::from),
             jitter_strategy: Some(jitter(policy.jitter_strategy)),
             ..retrier(
-                &policy.errors,
+                &retried.own,
                 policy.interval_seconds.max(1).into(),
                 policy.max_attempts.into(),
                 policy.backoff_rate.max(1.0),
@@ -55,6 +57,50 @@ pub fn tool_retry(tool: &ToolManifest) -> Vec<Retrier> {
         });
     }
     retriers
+}
+
+/// One line saying what a tool's Task retries and why, for `sfn-gen generate` to print.
+pub fn tool_policy_summary(tool: &ToolManifest) -> String {
+    let policy = &tool.x_sfn.retry;
+    let safety = tool.repeat_safety();
+    let retried = tool.retried_errors();
+    let mut line = format!(
+        "{}: {} ({}); retries {}",
+        tool.name,
+        if safety.repeatable() {
+            "may repeat"
+        } else {
+            "runs once"
+        },
+        safety.reason(),
+        retried.service.join(", ")
+    );
+    if !retried.own.is_empty() {
+        let delay_cap = policy
+            .max_delay_seconds
+            .map(|s| format!(", at most {s} s"))
+            .unwrap_or_default();
+        line.push_str(&format!(
+            "; {} up to {} times from {} s, x{}{}",
+            retried.own.join(", "),
+            policy.max_attempts,
+            policy.interval_seconds.max(1),
+            policy.backoff_rate.max(1.0),
+            delay_cap
+        ));
+    }
+    line.push_str(if safety.repeatable() {
+        "; repeats answered from the cache"
+    } else {
+        "; never after a timeout, no cache"
+    });
+    if !retried.dropped.is_empty() {
+        line.push_str(&format!(
+            "; not retried: {} (they can follow a call that ran; set x-sfn.repeatable to override)",
+            retried.dropped.join(", ")
+        ));
+    }
+    line
 }
 
 /// The agent Task's Retry list: transient Lambda errors and a throttled reasoner at
@@ -94,23 +140,64 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn tool(retry: serde_json::Value) -> ToolManifest {
+    fn tool_with(annotations: serde_json::Value, retry: serde_json::Value) -> ToolManifest {
         serde_json::from_value(json!({
             "name": "t",
             "description": "the t tool",
             "inputSchema": {"type": "object", "properties": {}},
+            "annotations": annotations,
             "x-sfn": {"timeoutSeconds": 7, "memoryMb": 128, "architecture": "arm64", "retry": retry}
         }))
         .expect("a valid manifest")
     }
 
+    fn tool(retry: serde_json::Value) -> ToolManifest {
+        tool_with(json!({"readOnlyHint": true}), retry)
+    }
+
     #[test]
-    fn a_tool_without_retryable_errors_retries_only_transient_lambda_errors() {
+    fn a_tool_without_retryable_errors_retries_transient_lambda_errors_and_unavailable() {
         let retry = tool_retry(&tool(json!({"errors": [], "maxAttempts": 2})));
-        assert_eq!(retry.len(), 1);
+        assert_eq!(retry.len(), 2);
         assert_eq!(retry[0].error_equals, LAMBDA_TRANSIENT_ERRORS);
+        assert_eq!(retry[1].error_equals, ["ToolError.Unavailable"]);
         let retry = tool_retry(&tool(json!({"errors": ["E"], "maxAttempts": 0})));
         assert_eq!(retry.len(), 1);
+    }
+
+    #[test]
+    fn a_tool_that_may_have_effects_is_never_retried_after_a_timeout() {
+        let t = tool_with(json!({"destructiveHint": true}), json!({}));
+        let retry = tool_retry(&t);
+        assert_eq!(retry[0].error_equals, ["Lambda.TooManyRequestsException"]);
+        assert_eq!(retry[1].error_equals, ["ToolError.Unavailable"]);
+        let every: Vec<&String> = retry.iter().flat_map(|r| &r.error_equals).collect();
+        assert!(
+            !every
+                .iter()
+                .any(|e| e.contains("Timeout") || e.contains("Timedout"))
+        );
+        assert_eq!(
+            tool_policy_summary(&t),
+            "t: runs once (neither readOnlyHint nor idempotentHint is true); retries \
+             Lambda.TooManyRequestsException; ToolError.Unavailable up to 3 times from 1 s, x2; \
+             never after a timeout, no cache; not retried: ToolError.Retryable, \
+             ToolError.Timeout (they can follow a call that ran; set x-sfn.repeatable to \
+             override)"
+        );
+    }
+
+    #[test]
+    fn the_summary_of_a_repeatable_tool_names_its_back_off_and_the_cache() {
+        let t = tool(json!({"maxDelaySeconds": 20}));
+        assert_eq!(
+            tool_policy_summary(&t),
+            "t: may repeat (readOnlyHint); retries Lambda.ServiceException, \
+             Lambda.AWSLambdaException, Lambda.SdkClientException, \
+             Lambda.TooManyRequestsException, Lambda.ClientExecutionTimeoutException; \
+             ToolError.Retryable, ToolError.Timeout, ToolError.Unavailable up to 3 times from \
+             1 s, x2, at most 20 s; repeats answered from the cache"
+        );
     }
 
     #[test]
@@ -121,7 +208,7 @@ mod tests {
         })));
         assert_eq!(
             serde_json::to_value(&retry[1]).unwrap(),
-            json!({"ErrorEquals": ["E"], "IntervalSeconds": 1, "MaxAttempts": 4,
+            json!({"ErrorEquals": ["E", "ToolError.Unavailable"], "IntervalSeconds": 1, "MaxAttempts": 4,
                    "BackoffRate": 1.0, "JitterStrategy": "NONE"})
         );
     }

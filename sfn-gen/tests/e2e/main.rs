@@ -2,8 +2,10 @@
 //! workspace links it once).
 
 mod cli;
+mod faults;
 mod generated_loop;
 mod manifests;
 mod real_lambdas;
+mod report;
 mod scale;
 mod support;

@@ -31,8 +31,13 @@ pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
     path
 }
 
-/// Builds the agent, `mcp-proxy` (which serves imported MCP tools) and every tool crate the
-/// workspace has (as `sfn-gen run --workspace-lambdas` serves them), once per test process
+/// The test-only tool crates under `test-tools/` (real tools that misbehave on request;
+/// outside `tool-lambdas/`, so they never enter the committed machine). `scripts/test.sh`
+/// builds the same list.
+pub const TEST_TOOLS: [&str; 1] = ["fault-tool"];
+
+/// Builds the agent, `mcp-proxy` (which serves imported MCP tools), the [`TEST_TOOLS`] and
+/// every tool crate the workspace has (as `sfn-gen run --workspace-lambdas` serves them), once per test process
 /// (cargo releases its lock while tests run). `scripts/test.sh` builds the same set first:
 /// one set means one feature resolution, so no test rebuilds the others' dependencies.
 pub fn build_lambdas() {
@@ -42,6 +47,7 @@ pub fn build_lambdas() {
             .map_err(|e| e.to_string())?;
         let mut packages = vec!["agent-lambda".to_owned(), "mcp-proxy".to_owned()];
         packages.extend(tools.iter().map(protocol::ToolCrate::crate_name));
+        packages.extend(TEST_TOOLS.iter().map(|t| (*t).to_owned()));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .current_dir(workspace())

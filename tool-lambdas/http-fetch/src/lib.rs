@@ -21,8 +21,13 @@
 //! - 2xx, 3xx without `Location` (or a cross-origin 307/308 of a body, above), and 4xx
 //!   other than 429 are results: the model sees the status and can adapt (a 404 is
 //!   information, not a failure of the tool);
-//! - 429 and 5xx, connection errors and timeouts are `ToolError.Retryable` (the state
-//!   machine retries them with backoff);
+//! - a request that provably reached no server (a name that does not resolve, a refused
+//!   connection, a 429 throttle) on the first hop is `ToolError.Unavailable`: retried even
+//!   though http-fetch may POST and so does not declare itself idempotent; after a redirect
+//!   the first request did reach a server, so the same failures are `ToolError.Retryable`;
+//! - 5xx, other connection errors and timeouts are `ToolError.Retryable` (the call may have
+//!   run: the state machine retries them only for a repeatable tool, see
+//!   `protocol::repeat`);
 //! - a refused address, a bad URL, a bad header, too many redirects or a body over
 //!   `max_bytes` are `ToolError.InvalidInput`.
 //!
@@ -53,6 +58,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use protocol::ErrorName;
 use protocol::manifest::{Annotations, SfnConfig};
 use reqwest::Url;
 use schemars::JsonSchema;
@@ -146,10 +152,10 @@ impl HttpFetch {
         let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']');
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host_for_lookup, port))
             .await
-            .map_err(|e| ToolError::retryable(format!("cannot resolve `{host}`: {e}")))?
+            .map_err(|e| ToolError::unavailable(format!("cannot resolve `{host}`: {e}")))?
             .collect();
         if addrs.is_empty() {
-            return Err(ToolError::retryable(format!(
+            return Err(ToolError::unavailable(format!(
                 "`{host}` resolves to no address"
             )));
         }
@@ -192,13 +198,28 @@ impl HttpFetch {
         let mut body = input.body.clone();
         let mut headers = headers::validate(&input.headers)?;
         let deadline = tokio::time::Instant::now() + timeout;
-        for _hop in 0..=MAX_REDIRECTS {
+        for hop in 0..=MAX_REDIRECTS {
+            // After a redirect the first request did reach a server (and a POST may have
+            // run): a later hop that is not delivered is no longer `Unavailable`.
+            let undelivered = |message: String| {
+                if hop == 0 {
+                    ToolError::unavailable(message)
+                } else {
+                    ToolError::retryable(message)
+                }
+            };
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(ToolError::invalid_input(format!(
                     "refused `{url}`: only http and https URLs can be fetched"
                 )));
             }
-            let addr = self.checked_address(&url).await?;
+            let addr = self.checked_address(&url).await.map_err(|e| {
+                if e.name == ErrorName::Unavailable {
+                    undelivered(e.message)
+                } else {
+                    e
+                }
+            })?;
             let host = url.host_str().unwrap_or_default().to_owned();
             // One client per hop, pinned to the checked address.
             let client = reqwest::Client::builder()
@@ -225,7 +246,14 @@ impl HttpFetch {
             let response = tokio::time::timeout(remaining, request.send())
                 .await
                 .map_err(|_| ToolError::retryable(format!("`{url}` timed out after {timeout:?}")))?
-                .map_err(|e| ToolError::retryable(format!("request to `{url}` failed: {e}")))?;
+                .map_err(|e| {
+                    let message = format!("request to `{url}` failed: {e}");
+                    if e.is_connect() {
+                        undelivered(message)
+                    } else {
+                        ToolError::retryable(message)
+                    }
+                })?;
             let status = response.status();
             if status.is_redirection()
                 && let Some(location) = response.headers().get("location")
@@ -254,7 +282,11 @@ impl HttpFetch {
                 url = next;
                 continue;
             }
-            if status.as_u16() == 429 || status.is_server_error() {
+            if status.as_u16() == 429 {
+                // Throttled before the server acted on the request (RFC 6585, section 4).
+                return Err(undelivered(format!("`{url}` answered {status}")));
+            }
+            if status.is_server_error() {
                 return Err(ToolError::retryable(format!("`{url}` answered {status}")));
             }
             return self.finish(response, max_bytes, deadline, url).await;

@@ -256,18 +256,41 @@ async fn metadata_private_and_names_resolving_to_loopback_are_refused() {
 }
 
 #[tokio::test]
-async fn throttling_and_server_errors_are_retryable() {
+async fn server_errors_are_retryable_and_undelivered_requests_unavailable() {
     let addr = serve().await;
-    for path in ["/busy", "/throttle"] {
-        let err = call(tool(true), json!({"url": format!("http://{addr}{path}")}))
-            .await
-            .unwrap_err();
-        assert_eq!(err.name, ErrorName::Retryable, "{path}");
-    }
-    // Nothing listens on port 9 of loopback: connection refused.
+    let err = call(tool(true), json!({"url": format!("http://{addr}/busy")}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.name,
+        ErrorName::Retryable,
+        "a 503 may follow a request that ran"
+    );
+    let err = call(
+        tool(true),
+        json!({"url": format!("http://{addr}/throttle")}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.name,
+        ErrorName::Unavailable,
+        "a 429 turned the request away"
+    );
+    // Nothing listens on port 9 of loopback: connection refused, nothing was sent.
     let err = call(tool(true), json!({"url": "http://127.0.0.1:9/"}))
         .await
         .unwrap_err();
+    assert_eq!(err.name, ErrorName::Unavailable, "{}", err.message);
+    // After a redirect the first request reached a server: the same refusal is no longer
+    // proof that nothing ran.
+    let redirector = serve_with(echo_or_redirect).await;
+    let err = call(
+        tool(true),
+        json!({"url": format!("http://{redirector}/go/302/127.0.0.1:9/x")}),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.name, ErrorName::Retryable, "{}", err.message);
 }
 

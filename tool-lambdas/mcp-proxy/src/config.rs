@@ -7,6 +7,7 @@
 //! | `MCP_PROXY_MANIFEST_DIR` | a tools folder: the manifest is `<dir>/<AWS_LAMBDA_FUNCTION_NAME>/tool.json` (one setting for many functions) |
 //! | `MCP_SERVER_URL` | overrides the Streamable HTTP URL of the manifest (per deployment) |
 //! | `MCP_HEADER_<NAME>` | the value of each header the manifest names (credentials live here, never in the manifest) |
+//! | `MCP_HEADERS_SECRET` | a Secrets Manager secret (name or ARN) whose `SecretString` is a JSON object of header name → value; read once per cold start for the headers no `MCP_HEADER_<NAME>` sets (see [`crate::secret`]) |
 //! | `MCP_PROXY_TIMEOUT_MS` | the per-call deadline; by default the tool's `timeoutSeconds` less half a second |
 
 use std::path::Path;
@@ -25,6 +26,8 @@ pub const ENV_MANIFEST_DIR: &str = "MCP_PROXY_MANIFEST_DIR";
 pub const ENV_SERVER_URL: &str = "MCP_SERVER_URL";
 /// Overrides the per-call deadline, in milliseconds.
 pub const ENV_TIMEOUT_MS: &str = "MCP_PROXY_TIMEOUT_MS";
+/// A Secrets Manager secret holding header values.
+pub const ENV_HEADERS_SECRET: &str = "MCP_HEADERS_SECRET";
 
 /// Why the proxy cannot start; each says which variable to fix.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +69,8 @@ pub enum ConfigError {
     /// A header the manifest names has no value in the environment.
     #[error(
         "the manifest sends header `{header}` but `{var}` is not set; set it to the header's \
-         value (a credential belongs in the environment or a secret, never in the manifest)"
+         value, or set `{ENV_HEADERS_SECRET}` to a Secrets Manager secret holding it (a \
+         credential belongs in the environment or a secret, never in the manifest)"
     )]
     MissingHeader {
         /// The header.
@@ -77,6 +81,23 @@ pub enum ConfigError {
     /// A number variable is not a number.
     #[error("`{ENV_TIMEOUT_MS}` must be a positive number of milliseconds, got `{0}`")]
     BadTimeout(String),
+    /// The headers' secret cannot be read or does not hold the headers.
+    #[error("the secret `{arn}` (from `{ENV_HEADERS_SECRET}`): {message}")]
+    Secret {
+        /// The secret's ARN or name.
+        arn: String,
+        /// What went wrong, and how to fix it.
+        message: String,
+    },
+}
+
+/// Headers whose values are read from a Secrets Manager secret at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderSecret {
+    /// The secret's name or ARN, from `MCP_HEADERS_SECRET`.
+    pub arn: String,
+    /// The headers it must hold.
+    pub headers: Vec<String>,
 }
 
 /// Everything the proxy needs to serve its one tool.
@@ -86,8 +107,11 @@ pub struct ProxyConfig {
     pub manifest: ToolManifest,
     /// Its `x-sfn.mcp` block, with `MCP_SERVER_URL` applied.
     pub binding: McpBinding,
-    /// Headers with their values from the environment.
+    /// Headers with their values from the environment (and, once [`crate::secret::resolve`]
+    /// ran, from the secret).
     pub headers: Vec<(String, String)>,
+    /// Headers still to be read from the secret.
+    pub secret: Option<HeaderSecret>,
     /// Deadline of one call (connecting included).
     pub timeout: Duration,
 }
@@ -149,6 +173,8 @@ impl ProxyConfig {
             });
         };
         let mut headers = Vec::new();
+        let secret_arn = env(ENV_HEADERS_SECRET).filter(|arn| !arn.trim().is_empty());
+        let mut from_secret = Vec::new();
         if let McpTransport::StreamableHttp {
             url,
             headers: names,
@@ -159,11 +185,16 @@ impl ProxyConfig {
             }
             for header in names.iter() {
                 let var = header_env_var(header);
-                let value = env(&var).ok_or_else(|| ConfigError::MissingHeader {
-                    header: header.clone(),
-                    var: var.clone(),
-                })?;
-                headers.push((header.clone(), value));
+                match env(&var) {
+                    Some(value) => headers.push((header.clone(), value)),
+                    None if secret_arn.is_some() => from_secret.push(header.clone()),
+                    None => {
+                        return Err(ConfigError::MissingHeader {
+                            header: header.clone(),
+                            var: var.clone(),
+                        });
+                    }
+                }
             }
         }
         let timeout = match env(ENV_TIMEOUT_MS) {
@@ -177,10 +208,18 @@ impl ProxyConfig {
                     .max(500),
             ),
         };
+        let secret = match secret_arn {
+            Some(arn) if !from_secret.is_empty() => Some(HeaderSecret {
+                arn,
+                headers: from_secret,
+            }),
+            _ => None,
+        };
         Ok(Self {
             manifest,
             binding,
             headers,
+            secret,
             timeout,
         })
     }

@@ -78,8 +78,9 @@ pub async fn connect(
             .await
         }
     };
+    // No `tools/call` was sent on a session that never started: safe to retry for any tool.
     started.map_err(|e| {
-        ToolError::retryable(format!(
+        ToolError::unavailable(format!(
             "cannot start an MCP session with {describe}: {}",
             error_chain(&e)
         ))
@@ -94,7 +95,7 @@ fn spawn_error(program: &str, err: &std::io::Error) -> ToolError {
              HTTP and import it with `--url`)"
         ))
     } else {
-        ToolError::retryable(format!(
+        ToolError::unavailable(format!(
             "cannot start the stdio MCP server `{program}`: {err}"
         ))
     }
@@ -123,9 +124,12 @@ pub async fn list_tools(session: &Session) -> Result<Vec<Value>, McpError> {
     )))
 }
 
-/// Names a failed request for the state machine: transport failures, HTTP 429 and 5xx are
-/// `ToolError.Retryable`, a request timeout `ToolError.Timeout`, an invalid-params
-/// JSON-RPC error `ToolError.InvalidInput`, and anything else `ToolError.Fatal`.
+/// Names a failed request for the state machine: a request that provably never reached the
+/// server (connection refused, HTTP 429: the server turned it away before running it) is
+/// `ToolError.Unavailable`, which is retried even for a tool that must not run twice; other
+/// transport failures and 5xx are `ToolError.Retryable` (the call may have run), a request
+/// timeout `ToolError.Timeout`, an invalid-params JSON-RPC error `ToolError.InvalidInput`,
+/// and anything else `ToolError.Fatal`.
 pub fn classify(err: &ServiceError, what: &str) -> ToolError {
     let detail = error_chain(err);
     match err {
@@ -141,9 +145,15 @@ pub fn classify(err: &ServiceError, what: &str) -> ToolError {
             data.code.0, data.message
         )),
         ServiceError::TransportSend(_) => match http_status(err) {
-            Some(status) if status != 429 && status < 500 => ToolError::fatal(format!(
+            Some(429) => ToolError::unavailable(format!(
+                "the MCP server throttled `{what}` (HTTP 429) before running it: {detail}"
+            )),
+            Some(status) if status < 500 => ToolError::fatal(format!(
                 "the MCP server answered `{what}` with HTTP {status}: {detail}; check the \
                  server's URL and the credentials (`MCP_HEADER_*`)"
+            )),
+            None if connection_refused(err) => ToolError::unavailable(format!(
+                "`{what}` was not delivered: the MCP server refused the connection: {detail}"
             )),
             _ => ToolError::retryable(format!("`{what}` failed in transport: {detail}")),
         },
@@ -152,6 +162,20 @@ pub fn classify(err: &ServiceError, what: &str) -> ToolError {
         ),
         _ => ToolError::fatal(format!("`{what}` failed: {detail}")),
     }
+}
+
+/// Whether the error's source chain holds a refused TCP connection (nothing was sent).
+fn connection_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// The HTTP status in the error's source chain, when the transport reported one.
@@ -234,7 +258,7 @@ impl Connection {
             ))),
         };
         if let Err(e) = &outcome
-            && e.name == ErrorName::Retryable
+            && matches!(e.name, ErrorName::Retryable | ErrorName::Unavailable)
         {
             // A broken session is not reused: the next call reconnects (respawns a
             // stdio server), which is what the state machine's retry relies on.

@@ -22,6 +22,7 @@ pub mod config;
 pub mod connection;
 pub mod handler;
 pub mod outcome;
+pub mod secret;
 
 pub use config::ProxyConfig;
 pub use handler::{Proxy, handle};

@@ -9,13 +9,16 @@ use toolkit::{Event, ToolError};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = ProxyConfig::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
+    let mut config = ProxyConfig::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
     if std::env::args().skip(1).any(|a| a == "--manifest") {
         let text = serde_json::to_string_pretty(&config.manifest).expect("manifests serialize");
         println!("{text}");
         return Ok(());
     }
     lambda_runtime::tracing::init_default_subscriber();
+    mcp_proxy::secret::resolve(&mut config)
+        .await
+        .map_err(|e| Box::new(e) as lambda_runtime::Error)?;
     let store = offload::Store::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
     let proxy =
         Arc::new(Proxy::new(config, store).map_err(|e| Box::new(e) as lambda_runtime::Error)?);

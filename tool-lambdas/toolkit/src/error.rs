@@ -33,6 +33,13 @@ impl ToolError {
         Self::new(ErrorName::Retryable, message)
     }
 
+    /// `ToolError.Unavailable`: the call never reached the backend (connection refused,
+    /// throttled before it was sent), so it did not run; retried even for a tool that must
+    /// not run twice.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorName::Unavailable, message)
+    }
+
     /// `ToolError.Timeout`: the tool's own deadline passed.
     pub fn timeout(message: impl Into<String>) -> Self {
         Self::new(ErrorName::Timeout, message)

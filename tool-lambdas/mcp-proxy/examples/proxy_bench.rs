@@ -3,7 +3,7 @@
 //! every call, as a wrapper that restarts the server per invocation does). Run by
 //! `bench/mcp-proxy/run.sh`; prints a Markdown table.
 //!
-//! Usage: `bench TIME_SERVER EVERYTHING_JS [WARM_CALLS] [COLD_CALLS]`.
+//! Usage: `proxy_bench TIME_SERVER EVERYTHING_JS [WARM_CALLS] [COLD_CALLS]`.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
