@@ -358,3 +358,136 @@ fn an_agent_plan_through_the_engine_calls_imported_tools_of_both_servers() {
         "the server's error reaches the agent: {cause}"
     );
 }
+
+/// Issue 13's dying server: server-everything is killed while it runs a call of the plan
+/// (its long-running tool, four seconds), so that call fails in flight; every later call
+/// finds the connection refused (`ToolError.Unavailable`), is retried by the generated Retry
+/// and caught, until the circuit opens naming the tool.
+#[test]
+fn a_server_that_dies_mid_run_is_retried_then_the_circuit_opens_by_name() {
+    let Some(js) = everything_js() else { return };
+    let (mut server, port) = start_everything(&js);
+    let dir = tempfile::tempdir().unwrap();
+    let tools = dir.path().join("tools");
+    let t = tools.to_str().unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let o = sfn_gen(&["import-mcp", "everything", "--url", &url, "--out", t]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let asl = dir.path().join("out/agent.asl.json");
+    let g = sfn_gen(&["generate", "--tools", t, "--out", asl.to_str().unwrap()]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    let echo = "everything_echo";
+    let long = "everything_trigger-long-running-operation";
+    // server-everything marks both tools read-only: the generated policy retries every
+    // transient failure, `ToolError.Unavailable` included, and says why.
+    let policies = stderr(&g);
+    for tool in [echo, long] {
+        let line = policies
+            .lines()
+            .find(|l| l.starts_with(&format!("retry policy: {tool}: ")))
+            .unwrap_or_else(|| panic!("no policy line for {tool}:\n{policies}"));
+        assert!(line.contains("may repeat (readOnlyHint)"), "{line}");
+        assert!(
+            line.contains("ToolError.Unavailable up to 3 times"),
+            "{line}"
+        );
+    }
+    // s1 runs for four seconds on the server; s2..s7 echo, each after the previous one.
+    let mut steps = vec![serde_json::json!({
+        "id": "s1", "tool": long, "input": {"duration": 4, "steps": 4}, "on_error": "continue"
+    })];
+    for i in 2..=7 {
+        steps.push(serde_json::json!({
+            "id": format!("s{i}"), "tool": echo,
+            "input": {"message": format!("after {{{{s{}.output}}}}", i - 1)},
+            "on_error": "continue"
+        }));
+    }
+    let plan = serde_json::json!({
+        "goal": "Run the long operation, then echo six times",
+        "options": {"reasoner": "plan", "plan": {"steps": steps, "answer": "never"}}
+    });
+    let input = dir.path().join("plan.json");
+    std::fs::write(&input, plan.to_string()).unwrap();
+    let bin = build_binaries();
+    let proxy = bin.join("mcp-proxy").display().to_string();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfn-gen"));
+    cmd.current_dir(dir.path())
+        .args(["run", asl.to_str().unwrap()])
+        .args(["--input", &format!("@{}", input.display())])
+        .arg("--lambda")
+        .arg(format!(
+            "agent-lambda={}",
+            bin.join("agent-lambda").display()
+        ))
+        .args(["--lambda", &format!("{echo}={proxy}")])
+        .args(["--lambda", &format!("{long}={proxy}")])
+        .env("MCP_PROXY_MANIFEST_DIR", &tools)
+        .env("AGENT_TOOLS_FILE", dir.path().join("out/tools.json"))
+        .env("AWS_LAMBDA_LOG_LEVEL", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    // The live trace (stderr) says when the long call's state is entered: the server dies
+    // one second into its four.
+    let trace = std::io::BufReader::new(child.stderr.take().unwrap());
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = Vec::new();
+        let mut killed = false;
+        for line in trace.lines().map_while(Result::ok) {
+            if !killed && line.contains('→') && line.contains(long) {
+                std::thread::sleep(Duration::from_secs(1));
+                let _ = server.0.kill();
+                let _ = server.0.wait();
+                killed = true;
+            }
+            seen.push(line);
+        }
+        (killed, seen)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("the run did not end within 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let (killed, trace) = lines.join().unwrap();
+    let trace = trace.join("\n");
+    assert!(
+        killed,
+        "the long call's state never appeared in the trace:\n{trace}"
+    );
+    assert!(
+        status.success(),
+        "sfn-gen run reports a failed run on stdout:\n{trace}"
+    );
+    assert!(stdout.starts_with("FAILED"), "{stdout}\n{trace}");
+    assert!(
+        stdout.contains("error: Agent.CircuitOpen"),
+        "{stdout}\n{trace}"
+    );
+    assert!(
+        stdout.contains(&format!("tool `{echo}` failed 5 times in a row")),
+        "the circuit names the tool: {stdout}"
+    );
+    // Retried: more failed attempts of the echo Task than calls that failed.
+    let unavailable = trace.matches("ToolError.Unavailable").count();
+    assert!(
+        unavailable > 5,
+        "each undelivered echo was retried ({unavailable} failed attempts):\n{trace}"
+    );
+    // s2..s6 ran (five echo calls), s7 never did: the circuit ended the run first.
+    let echo_calls = trace
+        .lines()
+        .filter(|l| l.contains('→') && l.contains(echo))
+        .count();
+    assert_eq!(echo_calls, 5, "{trace}");
+}

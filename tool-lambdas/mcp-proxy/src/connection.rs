@@ -164,10 +164,18 @@ pub fn classify(err: &ServiceError, what: &str) -> ToolError {
     }
 }
 
-/// Whether the error's source chain holds a refused TCP connection (nothing was sent).
+/// Whether the error's source chain shows that no connection was made, so nothing was sent:
+/// the HTTP client failed to connect (refused, unreachable, DNS), or a refused socket.
+/// rmcp keeps the client's error as a value without a `source`, so it is found by type.
 fn connection_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    use rmcp::transport::streamable_http_client::StreamableHttpError;
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
+        if let Some(StreamableHttpError::Client(client)) =
+            e.downcast_ref::<StreamableHttpError<reqwest::Error>>()
+        {
+            return client.is_connect();
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::ConnectionRefused
         {
