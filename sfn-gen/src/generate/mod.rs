@@ -155,9 +155,10 @@ mod tests {
             task["Retry"][0]["ErrorEquals"],
             json!(LAMBDA_TRANSIENT_ERRORS)
         );
+        // The declared error, then `ToolError.Unavailable`, which every tool retries.
         assert_eq!(
             task["Retry"][1]["ErrorEquals"],
-            json!(["ToolError.Retryable"])
+            json!(["ToolError.Retryable", "ToolError.Unavailable"])
         );
         assert_eq!(task["Retry"][1]["MaxAttempts"], 4);
         assert_eq!(task["Retry"][1]["BackoffRate"], 3.0);
