@@ -186,7 +186,6 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
     let parsed_at_run_time =
         dataflow::parses() - parsed_before + runner.worker_parses.load(Ordering::Relaxed);
     let transitions = runner.recorder.transitions();
-    let event_count = runner.recorder.event_count();
     let duration_seconds = runner.elapsed();
     let aborted = runner.aborted.load(Ordering::Relaxed);
     let (status, output, error, cause) = match result {
@@ -218,6 +217,8 @@ pub(super) fn run(definition: &Value, input: Value, options: &RunOptions) -> Out
             (status, None, failure.error, failure.cause)
         }
     };
+    // Counted after the execution's last event, so it equals the history's length.
+    let event_count = runner.recorder.event_count();
     Outcome {
         status,
         output,
