@@ -312,6 +312,14 @@ fn largest_state(report: &Value) -> usize {
 }
 
 /// A fault-tool step of a plan.
+/// The fault tool's committed manifest (its retry policy and Lambda timeout drive the tests).
+fn fault_manifest() -> Value {
+    serde_json::from_slice(
+        &std::fs::read(workspace().join("test-tools/fault-tool/tool.json")).unwrap(),
+    )
+    .unwrap()
+}
+
 fn step(id: &str, input: Value) -> Value {
     json!({"id": id, "tool": "fault-tool", "input": input})
 }
@@ -322,10 +330,7 @@ fn a_transient_failure_is_retried_per_the_manifest_then_succeeds() {
     let Some(rig) = Rig::new(json!({})) else {
         return;
     };
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(workspace().join("test-tools/fault-tool/tool.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest = fault_manifest();
     let max_attempts = manifest["x-sfn"]["retry"]["maxAttempts"].as_u64().unwrap();
     assert!(max_attempts >= 2, "the test needs two retries: {manifest}");
 
@@ -428,10 +433,7 @@ fn a_tool_past_its_lambda_timeout_fails_with_sandbox_timedout() {
     let Some(rig) = Rig::new(json!({})) else {
         return;
     };
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(workspace().join("test-tools/fault-tool/tool.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest = fault_manifest();
     let timeout = manifest["x-sfn"]["timeoutSeconds"].as_u64().unwrap();
     let sleep_ms = 60_000;
     assert!(
