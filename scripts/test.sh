@@ -89,7 +89,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "building the Lambda binaries the end-to-end tests serve"
 cargo build --quiet -p sfn-gen
 # The same set as `build_lambdas` in sfn-gen/tests/e2e/support.rs (test-tools/ included).
-lambda_packages=(-p agent-lambda -p mcp-proxy -p fault-tool)
+lambda_packages=(-p agent-lambda -p agent-host -p mcp-proxy -p fault-tool)
 for crate in $(target/debug/sfn-gen tools); do lambda_packages+=(-p "$crate"); done
 cargo build --quiet "${lambda_packages[@]}"
 log "cargo test"
@@ -105,6 +105,10 @@ export CDK_DISABLE_CLI_TELEMETRY=true
   npx cdk synth --quiet -c stubCode=true
   # CDK-generated patterns give warnings (W3005, W3045); errors fail the run.
   "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/*.template.json
+  # With the hybrid host (P4) on: its ECS, VPC and load balancer resources lint too. The
+  # image is only staged here (Docker builds it at deploy); the stack needs a Region.
+  AWS_REGION=us-east-1 npx cdk synth --quiet -c stubCode=true -c hybridHost=true -o cdk.out/hybrid-host
+  "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/hybrid-host/*.template.json
 )
 log "GitHub workflows: zizmor (ignored findings justified in .github/zizmor.yml)"
 "$tools/venv/bin/zizmor" --offline --config .github/zizmor.yml .github/workflows/

@@ -7,9 +7,6 @@
 use std::sync::Arc;
 
 use agent_lambda::Agent;
-use agent_lambda::context::ContextPolicy;
-use agent_lambda::reasoner::select::ReasonerConfig;
-use agent_lambda::tools::ToolSet;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use protocol::ErrorName;
 use protocol::agent::AgentStepInput;
@@ -19,15 +16,7 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     // Cheap at init: no network; clients are built on first use.
-    let tools = ToolSet::from_env().map_err(lambda_runtime::Error::from)?;
-    let store = offload::Store::from_env().map_err(|e| Box::new(e) as lambda_runtime::Error)?;
-    let reasoners = ReasonerConfig::from_env().map_err(lambda_runtime::Error::from)?;
-    let context = ContextPolicy::from_env().map_err(lambda_runtime::Error::from)?;
-    let agent = Arc::new(
-        Agent::new(tools, store)
-            .with_reasoner_config(reasoners)
-            .with_context_policy(context),
-    );
+    let agent = Arc::new(Agent::from_env()?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let agent = agent.clone();
         async move {

@@ -32,10 +32,14 @@ git worktree remove --force "$tree" >/dev/null 2>&1 || true
 git worktree add --quiet --detach "$tree" "$baseline_rev" >&2
 mkdir -p "$tree/agent-lambda/examples"
 cp agent-lambda/examples/transcript_bench.rs "$tree/agent-lambda/examples/"
-echo "building the baseline agent ($baseline_rev) and this tree's agent, sfn-gen and calculator (release)" >&2
+echo "building the baseline agent ($baseline_rev) and this tree's agent, sfn-gen and every tool (release)" >&2
 (cd "$tree" && CARGO_TARGET_DIR="$baseline_target" nice cargo build --release --quiet -p agent-lambda --bins --example transcript_bench)
 nice cargo build --release --quiet -p agent-lambda --bins --example transcript_bench
-nice cargo build --release --quiet -p sfn-gen -p calculator
+nice cargo build --release --quiet -p sfn-gen
+# `--workspace-lambdas --release` serves every tool crate: build them all.
+tool_packages=()
+for crate in $("$target/release/sfn-gen" tools); do tool_packages+=(-p "$crate"); done
+nice cargo build --release --quiet "${tool_packages[@]}"
 
 # The committed machine with the turn limit raised for a 1,000-call plan.
 python3 - "$work" <<'PY'

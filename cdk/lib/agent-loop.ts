@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeploySettings, GeneratorSettings, PlannedFunction } from './settings';
-import { AgentFunction, CodeFor, ToolFunction } from './tool-function';
+import { AgentFunction, CodeFor, OffloadLocation, ToolFunction } from './tool-function';
 
 /** The name under which the agent's placeholder appears in the ASL. */
 export const AGENT_PLACEHOLDER = 'AgentFunctionArn';
@@ -98,6 +98,14 @@ export function bedrockGrant(stack: Stack, modelId: string): iam.PolicyStatement
   ];
 }
 
+/**
+ * The agent step's own settings (agent-lambda's reasoner variables), the same wherever the
+ * step runs: the agent Lambda and the hybrid host's container both take these.
+ */
+export function agentEnvironment(deploy: DeploySettings): Record<string, string> {
+  return { AGENT_REASONER: deploy.reasoner, BEDROCK_MODEL_ID: deploy.modelId };
+}
+
 export interface AgentLoopProps {
   /** The committed definition (text). */
   readonly definition: string;
@@ -116,6 +124,8 @@ export class AgentLoop extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly stateMachineName: string;
   readonly offloadBucket: s3.Bucket;
+  /** Where every function (and the hybrid host) offloads. */
+  readonly offload: OffloadLocation;
   readonly accessLogsBucket: s3.Bucket;
   readonly logGroup: logs.LogGroup;
   readonly agent: AgentFunction;
@@ -146,9 +156,10 @@ export class AgentLoop extends Construct {
       lifecycleRules: [{ expiration: Duration.days(14) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.offload = { bucket: this.offloadBucket, prefix: OFFLOAD_PREFIX };
     const defaults = {
       codeFor: props.codeFor,
-      offload: { bucket: this.offloadBucket, prefix: OFFLOAD_PREFIX },
+      offload: this.offload,
       logLevel: props.deploy.logLevel,
     };
 
@@ -172,11 +183,7 @@ export class AgentLoop extends Construct {
     this.agent = new AgentFunction(this, 'Agent', {
       ...defaults,
       plan: agentPlan,
-      environment: {
-        AGENT_TOOLS_FILE,
-        AGENT_REASONER: props.deploy.reasoner,
-        BEDROCK_MODEL_ID: props.deploy.modelId,
-      },
+      environment: { AGENT_TOOLS_FILE, ...agentEnvironment(props.deploy) },
       extraFiles: { 'tools.json': props.toolsJson },
     });
     for (const statement of bedrockGrant(stack, props.deploy.modelId)) this.agent.function.addToRolePolicy(statement);

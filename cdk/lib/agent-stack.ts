@@ -1,13 +1,15 @@
 // The agent stack: an `AgentLoop` (agent, one `ToolFunction` per tool, offload bucket,
 // execution logs, the generated state machine), the runs API in front of it, and its
-// alarms and dashboard, composed from what the repository holds (`statemachines/`,
-// `sfn-gen.json`) and what the deployment chooses (CDK context, `settings.ts`).
+// alarms and dashboard, and with `-c hybridHost=true` the hybrid host (P4, `HybridHost`),
+// composed from what the repository holds (`statemachines/`, `sfn-gen.json`) and what the
+// deployment chooses (CDK context, `settings.ts`).
 import * as fs from 'fs';
 import * as path from 'path';
 import { CfnOutput, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AgentLoop } from './agent-loop';
+import { HybridHost } from './hybrid-host';
 import { AgentMonitoring } from './monitoring';
 import { RunsApi } from './runs-api';
 import {
@@ -39,6 +41,8 @@ export class AgentStack extends Stack {
   readonly loop: AgentLoop;
   readonly api: RunsApi;
   readonly monitoring: AgentMonitoring;
+  /** P4, the hybrid host, when deployed (`-c hybridHost=true`). */
+  readonly host?: HybridHost;
   readonly generator: GeneratorSettings;
   readonly deploy: DeploySettings;
 
@@ -61,6 +65,16 @@ export class AgentStack extends Stack {
     new CfnOutput(this, 'RunsUrl', { value: this.api.api.urlForPath('/runs'), description: 'POST a run here (SigV4, execute-api:Invoke)' });
     new CfnOutput(this, 'StateMachineArn', { value: this.loop.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (this.deploy.hybridHost) {
+      this.host = new HybridHost(this, 'HybridHost', {
+        loop: this.loop,
+        deploy: this.deploy,
+        repoRoot: props.repoRoot,
+        toolsJson,
+        architecture: this.generator.agentArchitecture,
+      });
+      new CfnOutput(this, 'HybridHostUrl', { value: this.host.url(), description: 'agent-host (P4): POST /runs here from inside the VPC' });
+    }
     this.acknowledgeNagFindings();
   }
 

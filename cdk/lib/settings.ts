@@ -156,6 +156,8 @@ export interface DeploySettings {
   mcpSecrets: Record<string, string>;
   /** MCP server → Streamable HTTP URL for this deployment (`MCP_SERVER_URL`). */
   mcpServerUrls: Record<string, string>;
+  /** Also deploy P4, the hybrid host (`agent-host` on ECS Fargate, `hybrid-host.ts`). */
+  hybridHost: boolean;
 }
 
 /** The agent's default model (agent-lambda's `DEFAULT_MODEL`). */
@@ -215,6 +217,15 @@ export function readDeploySettings(
     }
     return parsed as Record<string, string>;
   };
+  const flag = (key: string): boolean => {
+    const v = text(key);
+    if (v === undefined) return false;
+    if (v !== 'true' && v !== 'false') {
+      problems.push(`-c ${key}=${v}: must be true or false`);
+      return false;
+    }
+    return v === 'true';
+  };
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) {
     problems.push(`-c alarmEmail=${alarmEmail}: not an email address`);
@@ -230,6 +241,7 @@ export function readDeploySettings(
     alarmEmail,
     mcpSecrets: map('mcpSecrets'),
     mcpServerUrls: map('mcpServerUrls'),
+    hybridHost: flag('hybridHost'),
   };
   // sfn-gen's own rule (config.rs): a Standard execution must hand off well before the
   // 25,000-event history limit.

@@ -24,6 +24,20 @@ export interface OffloadLocation {
   readonly prefix: string;
 }
 
+/** The offload store's variables (offload/src/lib.rs): what every function and the hybrid host read. */
+export function offloadEnvironment(offload: OffloadLocation): Record<string, string> {
+  return { OFFLOAD_BUCKET: offload.bucket.bucketName, OFFLOAD_PREFIX: offload.prefix };
+}
+
+/** Object reads and writes under the offload prefix (no listing, no deletes). */
+export function offloadObjectsStatement(offload: OffloadLocation): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OffloadObjects',
+    actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    resources: [offload.bucket.arnForObjects(`${offload.prefix}/*`)],
+  });
+}
+
 /** What every function of the agent shares. */
 export interface FunctionDefaults {
   readonly codeFor: CodeFor;
@@ -101,24 +115,13 @@ export class AgentFunction extends Construct {
       architecture: props.plan.architecture === 'x86_64' ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
       memorySize: props.plan.memoryMb,
       timeout: Duration.seconds(props.plan.timeoutSeconds),
-      environment: {
-        OFFLOAD_BUCKET: props.offload.bucket.bucketName,
-        OFFLOAD_PREFIX: props.offload.prefix,
-        ...props.environment,
-      },
+      environment: { ...offloadEnvironment(props.offload), ...props.environment },
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: props.logLevel as lambda.ApplicationLogLevel,
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
     });
-    // Only object reads and writes under the offload prefix (no listing, no deletes).
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'OffloadObjects',
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [props.offload.bucket.arnForObjects(`${props.offload.prefix}/*`)],
-      }),
-    );
+    this.function.addToRolePolicy(offloadObjectsStatement(props.offload));
   }
 }
 

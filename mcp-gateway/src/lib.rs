@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | [`catalog`] | the tools, from `statemachines/tools.json` and the generated ASL (its Retry) |
 //! | [`schema`] | arguments checked against `inputSchema`, with the JSON pointer of each bad field |
-//! | [`retry`] | a Task's `Retry` list applied as Step Functions applies it |
+//! | [`retry`] | a Task's `Retry` list applied as Step Functions applies it (`agent-host`'s, shared with the hosts) |
 //! | [`invoke`] | one tool call: its Lambda through the Invoke API, timed out and retried |
 //! | [`agent`] | `run_agent` / `get_agent_run` and execution status as MCP task state |
 //! | [`task_id`] | task ids: the execution ARN sealed with an HMAC key, bound to the caller |
@@ -25,11 +25,11 @@ pub mod clients;
 pub mod http;
 pub mod invoke;
 pub mod lambda;
-pub mod retry;
 pub mod schema;
 pub mod server;
 pub mod task_id;
 
+pub use agent_host::retry;
 pub use catalog::Catalog;
 pub use server::{Caller, Gateway, GatewayConfig};
 pub use task_id::TaskKey;

@@ -94,7 +94,7 @@ pub struct Args {
 }
 
 /// Reads `JSON` or `@FILE`.
-fn json_arg(flag: &str, text: &str) -> anyhow::Result<Value> {
+pub fn json_arg(flag: &str, text: &str) -> anyhow::Result<Value> {
     let (source, body) = match text.strip_prefix('@') {
         Some(path) => (
             path.to_owned(),

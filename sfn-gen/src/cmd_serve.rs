@@ -12,6 +12,9 @@ use crate::local_lambdas::{self, LocalFunctions};
 /// Serve Step Functions and Lambda locally, for the AWS CLI, boto3 and every AWS SDK
 /// (`--endpoint-url http://127.0.0.1:8083`).
 #[derive(Debug, clap::Args)]
+// The flattened `sfn_serve::cli::Args` takes the group id `Args`; two of one id make clap
+// panic at parse time in debug builds.
+#[group(id = "sfn_gen_serve")]
 pub struct Args {
     #[command(flatten)]
     serve: sfn_serve::cli::Args,

@@ -2,6 +2,9 @@
 //! locally, draw it, price it, scaffold tools and round-trip console edits.
 //!
 //! Each subcommand lives in its own module with its clap `Args` and a `run` function.
+// `loop` holds the agent host's run future, whose layout is computed more than 128 queries
+// deep (the agent Lambda and `agent-host` raise it for the same reason).
+#![recursion_limit = "256"]
 
 use std::process::ExitCode;
 
@@ -11,6 +14,7 @@ mod cmd_cost;
 mod cmd_generate;
 mod cmd_graph;
 mod cmd_import_mcp;
+mod cmd_loop;
 mod cmd_mcp;
 mod cmd_new_tool;
 mod cmd_pull;
@@ -18,6 +22,7 @@ mod cmd_run;
 mod cmd_serve;
 mod cmd_tools;
 mod cmd_validate;
+mod cost;
 mod generate;
 mod import_mcp;
 mod local_lambdas;
@@ -57,6 +62,9 @@ enum Command {
     Diff(cmd_pull::Args),
     /// Serve the Step Functions and Lambda APIs locally, for any AWS client.
     Serve(Box<cmd_serve::Args>),
+    /// P1, the client loop: drive the agent Lambda step by step from here, each tool call
+    /// on its Lambda with the machine's Retry/Catch.
+    Loop(Box<cmd_loop::Args>),
     /// Serve every tool and the agent to MCP clients (HTTP at /mcp, or stdio).
     Mcp(Box<cmd_mcp::Args>),
     /// List the `${...}` placeholders of a definition (the CDK app must fill each).
@@ -70,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => cmd_run::run(*args),
+        Command::Loop(args) => cmd_loop::run(*args),
         Command::Validate(args) => cmd_validate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
         Command::Cost(args) => cmd_cost::run(args),
@@ -123,4 +132,17 @@ fn list_placeholders(path: &std::path::Path) -> anyhow::Result<ExitCode> {
         println!("{name}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a command's definition only when it parses it, and only in debug
+    /// builds: this checks every subcommand at once (a duplicate group id in `serve` once
+    /// made it panic on start).
+    #[test]
+    fn every_subcommand_is_a_valid_clap_definition() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -165,6 +165,20 @@ impl Agent {
         }
     }
 
+    /// The agent as a deployment configures it, from the environment: the tools
+    /// (`AGENT_TOOLS_FILE`), the offload store, the reasoners and the context policy. Cheap:
+    /// no network (clients are built on first use). The agent Lambda and the hybrid host
+    /// (`agent-host`) both start this way.
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let tools = ToolSet::from_env()?;
+        let store = Store::from_env()?;
+        let reasoners = ReasonerConfig::from_env()?;
+        let context = ContextPolicy::from_env()?;
+        Ok(Self::new(tools, store)
+            .with_reasoner_config(reasoners)
+            .with_context_policy(context))
+    }
+
     /// Uses `policy` for what a model is sent (usually [`ContextPolicy::from_env`]).
     pub fn with_context_policy(mut self, policy: ContextPolicy) -> Self {
         self.context = policy;

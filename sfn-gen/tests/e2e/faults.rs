@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{build_lambdas, sfn_gen_command, workspace};
+use crate::support::{build_lambdas, generate_machine, sfn_gen_command, workspace};
 
 /// One test at a time: the timing checks (a Lambda timeout, concurrent calls) should not
 /// share two cores with a 50 MB result or a 300-turn run.
@@ -69,37 +69,13 @@ impl Rig {
         }
         build_lambdas();
         let dir = tempfile::tempdir().unwrap();
-        let tools = dir.path().join("tools");
-        for manifest in [
-            "test-tools/fault-tool/tool.json",
-            "tool-lambdas/json-query/tool.json",
-        ] {
-            let source = workspace().join(manifest);
-            let krate = source.parent().unwrap().file_name().unwrap();
-            std::fs::create_dir_all(tools.join(krate)).unwrap();
-            std::fs::copy(&source, tools.join(krate).join("tool.json")).unwrap();
-        }
-        let config_path = dir.path().join("sfn-gen.json");
-        std::fs::write(&config_path, config.to_string()).unwrap();
-        let machine = dir.path().join("agent.asl.json");
-        let out = sfn_gen_command()
-            .arg("generate")
-            .arg("--tools")
-            .arg(&tools)
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--out")
-            .arg(&machine)
-            .output()
-            .expect("sfn-gen generates");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            dir.path().join("tools.json").is_file(),
-            "generate writes tools.json beside"
+        let (machine, tools) = generate_machine(
+            dir.path(),
+            &[
+                "test-tools/fault-tool/tool.json",
+                "tool-lambdas/json-query/tool.json",
+            ],
+            &config,
         );
         std::fs::create_dir_all(dir.path().join("attempts")).unwrap();
         let bucket = format!("faults-{}", uuid::Uuid::new_v4().simple());

@@ -2,8 +2,10 @@
 //! workspace links it once).
 
 mod cli;
+mod cost_compare;
 mod faults;
 mod generated_loop;
+mod hosts;
 mod manifests;
 mod real_lambdas;
 mod report;

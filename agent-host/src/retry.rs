@@ -51,7 +51,21 @@ pub struct Retried<T> {
 }
 
 /// Runs `attempt` until it succeeds, or fails with an error no unspent retrier handles.
-pub async fn with_retry<T, F, Fut>(retriers: &[Retrier], mut attempt: F) -> Retried<T>
+pub async fn with_retry<T, F, Fut>(retriers: &[Retrier], attempt: F) -> Retried<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, TaskError>>,
+{
+    with_retry_observed(retriers, attempt, |_, _| {}).await
+}
+
+/// [`with_retry`], telling `retrying` of each failed attempt that will be retried and the
+/// wait before the next one.
+pub async fn with_retry_observed<T, F, Fut>(
+    retriers: &[Retrier],
+    mut attempt: F,
+    mut retrying: impl FnMut(&TaskError, Duration),
+) -> Retried<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, TaskError>>,
@@ -85,6 +99,7 @@ where
         }
         let wait = jittered(retrier, used[index]);
         used[index] += 1;
+        retrying(&error, wait);
         tracing::debug!(error = %error.error, wait_ms = wait.as_millis() as u64, "retrying");
         tokio::time::sleep(wait).await;
     }
