@@ -100,7 +100,8 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Logs at `RUST_LOG`'s level (default: info), with the subscriber the Lambda binaries use.
+/// Logs at `RUST_LOG`'s level (default: info), with the subscriber the Lambda binaries use,
+/// on stderr: stdout's one line is the URL.
 fn tracing_init() {
-    lambda_runtime::tracing::init_default_subscriber();
+    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
 }

@@ -7,6 +7,7 @@
 //! | `POST /runs` (body: the start input), `?wait=true` to wait | `202 {"id", "status": "RUNNING"}`, or `200` with the run when waiting |
 //! | `GET /runs/{id}` | `{"id", "status", "answer", "error", "cause", "turns", "executions"}` |
 //! | `GET /runs/{id}/events` | `text/event-stream`: every event so far, then live ones until the run ends |
+//! | `GET /runs/{id}/view` | a page that shows those events as they come (`EventSource`), then the outcome |
 //! | `GET /health` | `200 ok` |
 //!
 //! With a data folder, every run's [`Checkpoint`] (the state before each agent step) is
@@ -236,6 +237,10 @@ impl Service {
                 None => not_found(id),
             },
             (Method::GET, ["runs", id, "events"]) => self.events(id),
+            (Method::GET, ["runs", id, "view"]) => match self.describe(id) {
+                Some(_) => html(&view_page(id)),
+                None => not_found(id),
+            },
             _ => error(
                 StatusCode::NOT_FOUND,
                 "NotFound",
@@ -384,6 +389,29 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
         .status(status)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(value.to_string())).boxed())
+        .expect("a valid response")
+}
+
+/// The page of one run: its events, live, from `/runs/{id}/events`.
+fn view_page(id: &str) -> String {
+    // The id is a UUID this service made, or was looked up: it is safe in the page, but
+    // JSON-encode it anyway so no id could ever end the script.
+    let id_json = serde_json::to_string(id).expect("a string serializes");
+    VIEW_PAGE.replace("__RUN_ID__", &id_json.replace('<', "\\u003c"))
+}
+
+/// The run page's template (self-contained: no external script, style or font).
+const VIEW_PAGE: &str = include_str!("view.html");
+
+fn html(body: &str) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/html; charset=utf-8")
+        .header(
+            "content-security-policy",
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        )
+        .body(Full::new(Bytes::from(body.to_owned())).boxed())
         .expect("a valid response")
 }
 

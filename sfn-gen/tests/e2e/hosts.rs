@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{build_lambdas, generate_machine, sfn_gen_command, workspace};
+use crate::support::{
+    build_lambdas, chromium, generate_machine, run_chromium, sfn_gen_command, workspace,
+};
 
 /// The fault tool's folder for attempt counts (`fault_tool::STATE_DIR_ENV`).
 const FAULT_TOOL_STATE_ENV: &str = "FAULT_TOOL_STATE_DIR";
@@ -137,39 +139,63 @@ impl Rig {
     /// P4: `sfn-gen serve` for the tools' Lambda Invoke API, and the `agent-host` service
     /// running the loop with the agent in process.
     fn p4(&self, input: &Value, run: &str) -> Ended {
-        let data = self.folder(&format!("{run}-serve"));
+        let p4 = self.start_p4(run, None);
+        let (status, body) = http(&p4.url, "POST", "/runs?wait=true", &input.to_string());
+        assert_eq!(status, 200, "{body}");
+        let report: Value = serde_json::from_str(&body).unwrap();
+        self.ended(&report, &p4.offload)
+    }
+
+    /// `sfn-gen serve` (the tools) and `agent-host` over it, keeping run records in `data`
+    /// when given.
+    fn start_p4(&self, run: &str, data: Option<&Path>) -> P4 {
+        let serve_data = self.folder(&format!("{run}-serve"));
         let attempts = self.folder(&format!("{run}-attempts"));
-        let fault_tool = target_binary("fault-tool");
         let mut serve = sfn_gen_command();
         serve
             .args(["serve", "--addr", "127.0.0.1:0", "--workspace-lambdas"])
             .arg("--data")
-            .arg(&data)
+            .arg(&serve_data)
             .arg("--lambda")
-            .arg(format!("fault-tool={}", fault_tool.display()))
+            .arg(format!(
+                "fault-tool={}",
+                target_binary("fault-tool").display()
+            ))
             .arg("--env")
             .arg(format!("{FAULT_TOOL_STATE_ENV}={}", attempts.display()));
         let (serve, endpoint) = Server::start(serve);
-        // `sfn-gen serve --workspace-lambdas` gives its functions `<data>/offload`.
-        let offload = data.join("offload");
+        let mut p4 = P4 {
+            _serve: serve,
+            host: None,
+            url: String::new(),
+            endpoint,
+            // `sfn-gen serve --workspace-lambdas` gives its functions `<data>/offload`.
+            offload: serve_data.join("offload"),
+            attempts,
+            data: data.map(Path::to_path_buf),
+        };
+        self.start_host(&mut p4);
+        p4
+    }
+
+    /// (Re)starts P4's `agent-host`.
+    fn start_host(&self, p4: &mut P4) {
         let mut host = Command::new(target_binary("agent-host"));
         host.current_dir(workspace())
-            .args(["--addr", "127.0.0.1:0", "--lambda-endpoint", &endpoint])
+            .args(["--addr", "127.0.0.1:0", "--lambda-endpoint", &p4.endpoint])
             .arg("--machine")
             .arg(&self.machine)
-            .env("OFFLOAD_DIR", &offload)
+            .env("OFFLOAD_DIR", &p4.offload)
             .env("AGENT_TOOLS_FILE", self.dir.path().join("tools.json"))
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1");
+        if let Some(data) = &p4.data {
+            host.arg("--data").arg(data);
+        }
         let (host, url) = Server::start(host);
-        let (status, body) = http(&url, "POST", "/runs?wait=true", &input.to_string());
-        assert_eq!(status, 200, "{body}");
-        let run_report: Value = serde_json::from_str(&body).unwrap();
-        drop(host);
-        drop(serve);
-        let _ = run;
-        self.ended(&run_report, &offload)
+        p4.host = Some(host);
+        p4.url = url;
     }
 
     /// A P1 or P4 report (`status`, `answer`, `error`, `cause`, `executions`, `transcript`).
@@ -186,6 +212,42 @@ impl Rig {
             error: report["error"].clone(),
             cause: report["cause"].clone(),
             entries,
+        }
+    }
+}
+
+/// P4's two processes, stopped when dropped.
+struct P4 {
+    _serve: Server,
+    host: Option<Server>,
+    url: String,
+    endpoint: String,
+    offload: PathBuf,
+    attempts: PathBuf,
+    data: Option<PathBuf>,
+}
+
+impl P4 {
+    /// The attempts the fault tool counted for `key`.
+    fn attempts(&self, key: &str) -> u64 {
+        std::fs::metadata(self.attempts.join(key)).map_or(0, |m| m.len())
+    }
+
+    /// `GET /runs/{id}` until the run is not running, within [`RUN_DEADLINE`].
+    fn wait(&self, id: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let (status, body) = http(&self.url, "GET", &format!("/runs/{id}"), "");
+            assert_eq!(status, 200, "{body}");
+            let run: Value = serde_json::from_str(&body).unwrap();
+            if run["status"] != "RUNNING" {
+                return run;
+            }
+            assert!(
+                started.elapsed() < RUN_DEADLINE,
+                "the run did not end: {run}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }
@@ -414,4 +476,180 @@ fn the_same_fault_ends_every_host_with_the_same_named_error() {
         assert_eq!(ended.error, p3.error, "{host}: {ended:?}");
         assert_eq!(ended.cause, p3.cause, "{host}: {ended:?}");
     }
+}
+
+/// The events of a finished run's `text/event-stream` (`data: {...}` lines).
+fn sse_events(body: &str) -> Vec<Value> {
+    body.lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_hybrid_host_streams_a_run_as_events_and_to_a_browser_page() {
+    let rig = Rig::new();
+    let p4 = rig.start_p4("page", None);
+    let input = plan(
+        json!([
+            {"id": "sum", "tool": "calculator", "input": {"expression": "20 + 22"}},
+            {"id": "flaky", "tool": "fault-tool", "input": {"key": "page", "fail_times": 1, "note": "{{sum.output.result}}"}}
+        ]),
+        json!({"sum": "{{sum.output.result}}", "attempt": "{{flaky.output.attempt}}"}),
+    );
+    let (status, body) = http(&p4.url, "POST", "/runs", &input.to_string());
+    assert_eq!(status, 202, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The stream ends with the run: the events so far, then live ones.
+    let (status, body) = http(&p4.url, "GET", &format!("/runs/{id}/events"), "");
+    assert_eq!(status, 200, "{body}");
+    let events = sse_events(&body);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    // Written from the plan: turn 1 calls `sum`, turn 2 `flaky` (one failure, retried per
+    // the manifest, then its answer), turn 3 answers.
+    assert_eq!(
+        kinds,
+        [
+            "step_started",
+            "decision",
+            "call_started",
+            "call_finished",
+            "step_started",
+            "decision",
+            "call_started",
+            "call_retrying",
+            "call_finished",
+            "step_started",
+            "decision",
+            "answer"
+        ],
+        "{body}"
+    );
+    assert_eq!(events[7]["error"], "ToolError.Retryable", "{body}");
+    assert_eq!(events[8]["attempts"], 2, "{body}");
+    assert_eq!(
+        events[11]["answer"],
+        json!({"sum": "42", "attempt": 2}),
+        "{body}"
+    );
+    let run = p4.wait(&id);
+    assert_eq!(run["status"], "SUCCEEDED", "{run}");
+    assert_eq!(run["answer"], events[11]["answer"], "{run}");
+    assert_eq!(p4.attempts("page"), 2);
+
+    // The page shows the same events, one item each, and the outcome.
+    if let Some(browser) = chromium() {
+        let dom = run_chromium(
+            &browser,
+            &format!("{}/runs/{id}/view", p4.url),
+            &[
+                "--dump-dom".to_owned(),
+                "--virtual-time-budget=10000".to_owned(),
+            ],
+        );
+        assert!(dom.contains(r#"<strong id="status" data-outcome="{&quot;sum&quot;:&quot;42&quot;,&quot;attempt&quot;:2}">SUCCEEDED</strong>"#), "{dom}");
+        assert_eq!(dom.matches("<li class=").count(), events.len(), "{dom}");
+        assert!(
+            dom.contains("retry flaky after ToolError.Retryable"),
+            "{dom}"
+        );
+    }
+
+    // Bad requests are refused with what to do.
+    let (status, body) = http(&p4.url, "POST", "/runs", "[1, 2]");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("must be a JSON object"), "{body}");
+    let (status, body) = http(&p4.url, "GET", "/runs/no-such-run", "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("POST /runs starts one"), "{body}");
+    let big = format!("{{\"goal\": \"{}\"}}", "x".repeat(300 * 1024));
+    let (status, body) = http(&p4.url, "POST", "/runs", &big);
+    assert_eq!(status, 413, "{body}");
+}
+
+#[test]
+fn a_killed_hybrid_host_resumes_its_runs_from_the_last_checkpoint() {
+    let rig = Rig::new();
+    let data = rig.folder("host-data");
+    let mut p4 = rig.start_p4("resume", Some(&data));
+    // Five chained calls of about a second each: long enough to kill the host mid-run.
+    let steps: Vec<Value> = (1..=5)
+        .map(|i| {
+            let note = if i == 1 {
+                json!("first")
+            } else {
+                json!(format!("{{{{k{}.output.attempt}}}}", i - 1))
+            };
+            json!({"id": format!("k{i}"), "tool": "fault-tool",
+                   "input": {"key": format!("k{i}"), "sleep_ms": 900, "note": note}})
+        })
+        .collect();
+    let input = plan(json!(steps), json!("{{k5.output.attempt}}"));
+    let (status, body) = http(&p4.url, "POST", "/runs", &input.to_string());
+    assert_eq!(status, 202, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Wait until the checkpoint says two turns are done, then kill the host mid-call.
+    let record = data.join("runs").join(format!("{id}.json"));
+    let started = Instant::now();
+    loop {
+        let turn = std::fs::read(&record)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|r| r["state"]["turn"].as_u64())
+            .unwrap_or(0);
+        if turn >= 2 {
+            break;
+        }
+        assert!(started.elapsed() < RUN_DEADLINE, "the run made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    drop(p4.host.take()); // SIGKILL
+    let before: u64 = (1..=5).map(|i| p4.attempts(&format!("k{i}"))).sum();
+    rig.start_host(&mut p4);
+    let run = p4.wait(&id);
+    assert_eq!(run["status"], "SUCCEEDED", "{run}");
+    let attempts: Vec<u64> = (1..=5).map(|i| p4.attempts(&format!("k{i}"))).collect();
+    // Every call answered; one in flight at the kill may have run twice (at-least-once).
+    assert!(attempts.iter().all(|&n| n == 1 || n == 2), "{attempts:?}");
+    let repeated = attempts.iter().filter(|&&n| n == 2).count();
+    assert!(repeated <= 1, "{attempts:?}");
+    assert_eq!(run["answer"], attempts[4], "{run}");
+    // Every turn is in the transcript exactly once.
+    let last: protocol::ExecutionRef = serde_json::from_value(
+        run["executions"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    let entries = entries(&p4.offload, &last, &run["transcript"]);
+    for i in 1..=5 {
+        let id = format!("k{i}");
+        let asked = entries
+            .iter()
+            .filter(|e| e["kind"] == "calls")
+            .flat_map(|e| e["calls"].as_array().unwrap())
+            .filter(|c| c["call_id"] == id)
+            .count();
+        let answered = entries
+            .iter()
+            .filter(|e| e["kind"] == "result" && e["call_id"] == id)
+            .count();
+        assert_eq!((asked, answered), (1, 1), "{id} in {entries:?}");
+    }
+    eprintln!(
+        "hybrid host killed after {before} tool attempts; resumed and finished: attempts per call {attempts:?} ({repeated} call(s) ran again), each of 5 turns once in the transcript"
+    );
 }

@@ -10,93 +10,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::support::{build_lambdas, sfn_gen_command, workspace, write_json};
-
-/// Chromium's flags for a quiet, offline, throwaway headless run.
-const CHROMIUM_FLAGS: [&str; 7] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
-
-/// How long one Chromium run may take.
-const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// The browser, or `None` (the test skips) when it is missing and not required.
-fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromium"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        let required = std::env::var("REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "chromium is not installed and REQUIRE_CHROMIUM=1: `apt-get install -y chromium` (scripts/test.sh does)"
-        );
-        eprintln!("skipping: chromium is not installed (apt-get install -y chromium)");
-    }
-    found
-}
-
-/// Runs Chromium on `page` with `extra` flags and a new empty profile; returns stdout.
-fn run_chromium(browser: &Path, page: &Path, extra: &[String]) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(browser)
-        .args(CHROMIUM_FLAGS)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}", page.canonicalize().unwrap().display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
-    let deadline = Instant::now() + CHROMIUM_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within {CHROMIUM_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let out = reader.join().unwrap();
-    assert!(status.success(), "chromium failed: {status}");
-    out
-}
+use crate::support::{
+    build_lambdas, chromium, run_chromium, sfn_gen_command, workspace, write_json,
+};
 
 /// The DOM Chromium built from `page` (after its script ran), and a screenshot of it at
 /// `png`.
 fn load_in_chromium(browser: &Path, page: &Path, png: &Path) -> String {
-    let dom = run_chromium(browser, page, &["--dump-dom".to_owned()]);
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let dom = run_chromium(browser, &url, &["--dump-dom".to_owned()]);
     assert!(dom.contains("</html>"), "no DOM from chromium: {dom}");
     let _ = std::fs::remove_file(png);
     run_chromium(
         browser,
-        page,
+        &url,
         &[
             format!("--screenshot={}", png.display()),
             "--window-size=1600,1400".to_owned(),

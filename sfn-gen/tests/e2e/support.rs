@@ -1,9 +1,11 @@
 //! Helpers every area of the end-to-end tests shares: running the `sfn-gen` binary from
-//! the workspace root, writing fixtures, and building the real Lambda binaries.
+//! the workspace root, writing fixtures, building the real Lambda binaries, generating a
+//! machine for a tool set, and headless Chromium.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -104,4 +106,72 @@ pub fn generate_machine(dir: &Path, manifests: &[&str], config: &Value) -> (Path
         "generate writes tools.json beside"
     );
     (machine, tools)
+}
+
+/// Chromium's flags for a quiet, offline, throwaway headless run.
+pub const CHROMIUM_FLAGS: [&str; 7] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// How long one Chromium run may take.
+pub const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The browser, or `None` (the test skips) when it is missing and not required.
+pub fn chromium() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let required = std::env::var("REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "chromium is not installed and REQUIRE_CHROMIUM=1: `apt-get install -y chromium` (scripts/test.sh does)"
+        );
+        eprintln!("skipping: chromium is not installed (apt-get install -y chromium)");
+    }
+    found
+}
+
+/// Runs Chromium on `url` with `extra` flags and a new empty profile; returns stdout.
+pub fn run_chromium(browser: &Path, url: &str, extra: &[String]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let deadline = Instant::now() + CHROMIUM_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {CHROMIUM_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = reader.join().unwrap();
+    assert!(status.success(), "chromium failed: {status}");
+    out
 }
