@@ -6,6 +6,31 @@
 //! (one Invoke: the Lambda Invoke API, or local processes), [`driver`] (the machine's loop,
 //! state for state, with [`events`] for live display) and [`service`] (P4: the loop as a
 //! long-running HTTP service). `sfn-gen loop` (P1) is the driver on the command line.
+//!
+//! Embedding the loop in a chat backend: build a [`Driver`] over a transport and the
+//! generated machine's policy, then run a start input, watching its [`Event`]s (send them
+//! to the browser over SSE or a WebSocket, as [`service`] does):
+//!
+//! ```no_run
+//! # #![recursion_limit = "256"]
+//! # async fn example() -> anyhow::Result<()> {
+//! use std::sync::Arc;
+//! use agent_host::{Driver, Event, Functions, LambdaApi, MachinePolicy, RunStatus};
+//!
+//! let policy = MachinePolicy::load("statemachines/agent.asl.json".as_ref())?;
+//! // AWS from the environment; `LambdaApi::local("http://127.0.0.1:8083")` for `sfn-gen serve`.
+//! let lambda = Arc::new(LambdaApi::from_env(None).await);
+//! let driver = Driver::new(lambda, policy, Functions::default());
+//! let events: agent_host::EventSink = Arc::new(|event: &Event| {
+//!     println!("{}", serde_json::to_string(event).unwrap());
+//! });
+//! let input = serde_json::json!({"goal": "What is 2 + 3?"});
+//! let outcome = driver.run(input, None, events).await;
+//! if outcome.status == RunStatus::Succeeded {
+//!     println!("answer: {}", outcome.answer.unwrap());
+//! }
+//! # Ok(()) }
+//! ```
 // The run's future holds the agent step's (over the reasoners' SDK clients): its layout
 // is computed more than 128 queries deep, as in the agent Lambda.
 #![recursion_limit = "256"]
