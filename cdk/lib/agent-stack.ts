@@ -1,6 +1,7 @@
 // The agent stack: an `AgentLoop` (agent, one `ToolFunction` per tool, offload bucket,
 // execution logs, the generated state machine), the runs API in front of it, and its
-// alarms and dashboard, and with `-c hybridHost=true` the hybrid host (P4, `HybridHost`),
+// alarms and dashboard, the MCP gateway (`McpGateway`, `-c mcpGateway=iam|jwt|off`), and
+// with `-c hybridHost=true` the hybrid host (P4, `HybridHost`),
 // composed from what the repository holds (`statemachines/`, `sfn-gen.json`) and what the
 // deployment chooses (CDK context, `settings.ts`).
 import * as fs from 'fs';
@@ -10,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AgentLoop } from './agent-loop';
 import { HybridHost } from './hybrid-host';
+import { McpGateway } from './mcp-gateway';
 import { AgentMonitoring } from './monitoring';
 import { RunsApi } from './runs-api';
 import {
@@ -41,6 +43,8 @@ export class AgentStack extends Stack {
   readonly loop: AgentLoop;
   readonly api: RunsApi;
   readonly monitoring: AgentMonitoring;
+  /** The MCP gateway, unless `-c mcpGateway=off`. */
+  readonly gateway?: McpGateway;
   /** P4, the hybrid host, when deployed (`-c hybridHost=true`). */
   readonly host?: HybridHost;
   readonly generator: GeneratorSettings;
@@ -51,13 +55,14 @@ export class AgentStack extends Stack {
     this.generator = readGeneratorSettings(props.repoRoot);
     this.deploy = props.deploy ?? readDeploySettings((key) => this.node.tryGetContext(key), this.generator);
     const { text: toolsJson, tools } = readTools(props.repoRoot);
+    const codeFor = props.codeFor ?? cargoLambdaCode(props.repoRoot);
     this.loop = new AgentLoop(this, 'Loop', {
       definition: fs.readFileSync(path.join(props.repoRoot, 'statemachines', 'agent.asl.json'), 'utf8'),
       toolsJson,
       plan: lambdaPlan(this.generator, tools),
       generator: this.generator,
       deploy: this.deploy,
-      codeFor: props.codeFor ?? cargoLambdaCode(props.repoRoot),
+      codeFor,
       stateMachineName: props.stateMachineName ?? 'Agent',
     });
     this.api = new RunsApi(this, 'Runs', { loop: this.loop, express: this.deploy.machineType === 'EXPRESS' });
@@ -65,6 +70,16 @@ export class AgentStack extends Stack {
     new CfnOutput(this, 'RunsUrl', { value: this.api.api.urlForPath('/runs'), description: 'POST a run here (SigV4, execute-api:Invoke)' });
     new CfnOutput(this, 'StateMachineArn', { value: this.loop.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (this.deploy.mcpGateway.auth !== 'off') {
+      this.gateway = new McpGateway(this, 'McpGateway', {
+        loop: this.loop,
+        settings: this.deploy.mcpGateway,
+        generator: this.generator,
+        toolsJson,
+        codeFor,
+        logLevel: this.deploy.logLevel,
+      });
+    }
     if (this.deploy.hybridHost) {
       this.host = new HybridHost(this, 'HybridHost', {
         loop: this.loop,

@@ -128,6 +128,29 @@ export function lambdaPlan(settings: GeneratorSettings, tools: ToolManifest[]): 
   return plan;
 }
 
+/** The MCP gateway's binary (`mcp-gateway/`). */
+export const GATEWAY_BINARY = 'mcp-gateway';
+
+/**
+ * The MCP gateway's function. It runs where the agent runs (`agentArchitecture`). Behind a
+ * Function URL (`iam`) it may wait as long as a tool call with its retries takes, so 5
+ * minutes; behind the HTTP API (`jwt`) API Gateway answers 503 after 30 s whatever the
+ * function does, so 30 s (the gateway's synchronous wait, 25 s by default, fits inside).
+ */
+export function gatewayPlan(settings: GeneratorSettings, auth: GatewayAuth): PlannedFunction {
+  return {
+    binary: GATEWAY_BINARY,
+    architecture: settings.agentArchitecture,
+    memoryMb: 256,
+    timeoutSeconds: auth === 'jwt' ? 30 : 300,
+  };
+}
+
+/** Every function a deployment may build: the agent, the tools, and the MCP gateway. */
+export function buildPlan(settings: GeneratorSettings, tools: ToolManifest[]): PlannedFunction[] {
+  return [...lambdaPlan(settings, tools), gatewayPlan(settings, 'iam')];
+}
+
 /** Each architecture with the binaries to build for it (sorted, each once). */
 export function buildTargets(plan: PlannedFunction[]): Map<Architecture, string[]> {
   const targets = new Map<Architecture, Set<string>>();
@@ -158,6 +181,19 @@ export interface DeploySettings {
   mcpServerUrls: Record<string, string>;
   /** Also deploy P4, the hybrid host (`agent-host` on ECS Fargate, `hybrid-host.ts`). */
   hybridHost: boolean;
+  /** The MCP gateway's front (`mcp-gateway.ts`): `-c mcpGateway=iam|jwt|off`. */
+  mcpGateway: GatewaySettings;
+}
+
+/** How MCP clients reach the gateway: a Function URL with AWS_IAM auth, an HTTP API with a JWT authorizer, or not at all. */
+export type GatewayAuth = 'iam' | 'jwt' | 'off';
+
+export interface GatewaySettings {
+  auth: GatewayAuth;
+  /** `-c mcpJwtIssuer=https://…` (jwt only): the token issuer, e.g. a Cognito user pool's URL. */
+  jwtIssuer?: string;
+  /** `-c mcpJwtAudience=a,b` (jwt only): accepted `aud` (or Cognito `client_id`) values. */
+  jwtAudience: string[];
 }
 
 /** The agent's default model (agent-lambda's `DEFAULT_MODEL`). */
@@ -242,7 +278,23 @@ export function readDeploySettings(
     mcpSecrets: map('mcpSecrets'),
     mcpServerUrls: map('mcpServerUrls'),
     hybridHost: flag('hybridHost'),
+    mcpGateway: {
+      auth: oneOf('mcpGateway', ['iam', 'jwt', 'off'] as const, 'iam', (s) => s.toLowerCase()),
+      jwtIssuer: text('mcpJwtIssuer'),
+      jwtAudience: (text('mcpJwtAudience') ?? '').split(',').map((a) => a.trim()).filter((a) => a),
+    },
   };
+  const gateway = settings.mcpGateway;
+  if (gateway.auth === 'jwt') {
+    if (gateway.jwtIssuer === undefined || !/^https:\/\/\S+$/.test(gateway.jwtIssuer)) {
+      problems.push(`-c mcpGateway=jwt needs -c mcpJwtIssuer=https://… (the token issuer's URL)${gateway.jwtIssuer ? `; got ${gateway.jwtIssuer}` : ''}`);
+    }
+    if (gateway.jwtAudience.length === 0) {
+      problems.push('-c mcpGateway=jwt needs -c mcpJwtAudience=<client id>[,<client id>…] (the accepted audiences)');
+    }
+  } else if (gateway.jwtIssuer !== undefined || gateway.jwtAudience.length > 0) {
+    problems.push(`-c mcpJwtIssuer and -c mcpJwtAudience apply only with -c mcpGateway=jwt (it is ${gateway.auth})`);
+  }
   // sfn-gen's own rule (config.rs): a Standard execution must hand off well before the
   // 25,000-event history limit.
   if (settings.machineType === 'STANDARD' && settings.turnsPerExecution > 1500) {

@@ -29,11 +29,14 @@ export function offloadEnvironment(offload: OffloadLocation): Record<string, str
   return { OFFLOAD_BUCKET: offload.bucket.bucketName, OFFLOAD_PREFIX: offload.prefix };
 }
 
-/** Object reads and writes under the offload prefix (no listing, no deletes). */
-export function offloadObjectsStatement(offload: OffloadLocation): iam.PolicyStatement {
+/** What a function may do under the offload prefix: read and write (the agent, tools), or read only. */
+export type OffloadAccess = 'readWrite' | 'read';
+
+/** Object reads (and writes) under the offload prefix (no listing, no deletes). */
+export function offloadObjectsStatement(offload: OffloadLocation, access: OffloadAccess = 'readWrite'): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    sid: 'OffloadObjects',
-    actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    sid: access === 'read' ? 'ReadOffloadObjects' : 'OffloadObjects',
+    actions: access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
     resources: [offload.bucket.arnForObjects(`${offload.prefix}/*`)],
   });
 }
@@ -50,6 +53,8 @@ export interface AgentFunctionProps extends FunctionDefaults {
   readonly plan: PlannedFunction;
   readonly environment?: Record<string, string>;
   readonly extraFiles?: Record<string, string>;
+  /** Default `readWrite`. */
+  readonly offloadAccess?: OffloadAccess;
 }
 
 /**
@@ -121,7 +126,7 @@ export class AgentFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
     });
-    this.function.addToRolePolicy(offloadObjectsStatement(props.offload));
+    this.function.addToRolePolicy(offloadObjectsStatement(props.offload, props.offloadAccess));
   }
 }
 

@@ -46,10 +46,10 @@ test('each tool gets its own function, built from its binary for its architectur
     TracingConfig: { Mode: 'Active' },
   });
   s.template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 20, MemorySize: 512, Architectures: ['x86_64'] });
-  s.template.resourceCountIs('AWS::Lambda::Function', 3);
+  s.template.resourceCountIs('AWS::Lambda::Function', 4); // the agent, two tools, the MCP gateway
   assert.deepEqual(
     s.code.map((c) => [c.binary, c.architecture]),
-    [['calculator', 'arm64'], ['http-fetch', 'x86_64'], ['agent-lambda', 'arm64']],
+    [['calculator', 'arm64'], ['http-fetch', 'x86_64'], ['agent-lambda', 'arm64'], ['mcp-gateway', 'arm64']],
   );
 });
 

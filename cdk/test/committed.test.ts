@@ -18,7 +18,7 @@ test('the committed statemachines/ synthesize: one function per tool in tools.js
   const committed = fs.readFileSync(path.join(REPO_ROOT, 'statemachines', 'agent.asl.json'), 'utf8');
   assert.ok(tools.length > 0, 'statemachines/tools.json lists no tool');
   const { template, code } = synth(REPO_ROOT);
-  template.resourceCountIs('AWS::Lambda::Function', tools.length + 1);
+  template.resourceCountIs('AWS::Lambda::Function', tools.length + 2); // + the agent and the MCP gateway
   for (const tool of tools) {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: tool['x-sfn']?.timeoutSeconds ?? 30,
@@ -26,7 +26,7 @@ test('the committed statemachines/ synthesize: one function per tool in tools.js
       Architectures: [tool['x-sfn']?.architecture ?? 'arm64'],
     });
   }
-  assert.deepEqual(code.map((c) => c.binary), [...tools.map((t) => t['x-sfn']?.mcp?.runtime ?? t.name), 'agent-lambda']);
+  assert.deepEqual(code.map((c) => c.binary), [...tools.map((t) => t['x-sfn']?.mcp?.runtime ?? t.name), 'agent-lambda', 'mcp-gateway']);
   const substitutions = new Capture();
   template.hasResourceProperties('AWS::StepFunctions::StateMachine', { DefinitionSubstitutions: substitutions });
   assert.deepEqual(Object.keys(substitutions.asObject()).sort(), placeholdersOf(committed));

@@ -59,7 +59,11 @@ function renderedDefinition(stack: AgentStack, template: any): string {
   const props = machines[0].Properties;
   const names: Record<string, string> = { [logicalId(stack, stack.loop.agent.function)]: AGENT_BINARY };
   for (const [tool, fn] of Object.entries(stack.loop.tools)) names[logicalId(stack, fn.function)] = tool;
-  const functionResources = Object.entries(template.Resources).filter(([, r]: any) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+  // Every function of the template but the MCP gateway (a caller of the machine, not a Task) is served.
+  const gateway = stack.gateway ? logicalId(stack, stack.gateway.gateway.function) : undefined;
+  const functionResources = Object.entries(template.Resources)
+    .filter(([id, r]: any) => r.Type === 'AWS::Lambda::Function' && id !== gateway)
+    .map(([id]) => id);
   assert.deepEqual(Object.keys(names).sort(), functionResources.sort(), 'every function of the template is served');
   let definition = resolve(props.DefinitionString, names);
   for (const [key, value] of Object.entries(props.DefinitionSubstitutions ?? {})) {

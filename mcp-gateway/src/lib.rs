@@ -9,6 +9,7 @@
 //! | [`invoke`] | one tool call: its Lambda through the Invoke API, timed out and retried |
 //! | [`agent`] | `run_agent` / `get_agent_run` and execution status as MCP task state |
 //! | [`task_id`] | task ids: the execution ARN sealed with an HMAC key, bound to the caller |
+//! | [`task_key_source`] | the deployed key: from the environment or a Secrets Manager secret |
 //! | [`server`] | the rmcp `ServerHandler` (`tools/*`, `tasks/get`, `tasks/cancel`) |
 //! | [`http`] | the HTTP front at `/mcp`: Host/Origin checks, local serving |
 //! | [`lambda`] | the Lambda side of the front: the caller from AWS auth, buffered answers |
@@ -28,6 +29,7 @@ pub mod lambda;
 pub mod schema;
 pub mod server;
 pub mod task_id;
+pub mod task_key_source;
 
 pub use agent_host::retry;
 pub use catalog::Catalog;

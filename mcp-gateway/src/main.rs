@@ -1,7 +1,8 @@
 //! The gateway Lambda: the MCP endpoint behind a Function URL (payload format 2.0).
 //!
 //! Configuration (environment): `MCP_GATEWAY_STATE_MACHINE_ARN` (the agent machine),
-//! `MCP_GATEWAY_TASK_KEY` (base64, at least 32 bytes; the same on every instance),
+//! `MCP_GATEWAY_TASK_KEY` (base64, at least 32 bytes; the same on every instance) or
+//! `MCP_GATEWAY_TASK_KEY_SECRET` (a Secrets Manager secret holding it, as CDK deploys it),
 //! `MCP_GATEWAY_TOOL_FUNCTIONS` (JSON object: tool name to function ARN),
 //! `MCP_GATEWAY_TOOLS_FILE` and `MCP_GATEWAY_DEFINITION_FILE` (default `tools.json` and
 //! `agent.asl.json` beside the binary), `MCP_GATEWAY_SYNC_WAIT_SECONDS` (default 25),
@@ -14,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use mcp_gateway::http::{Guard, mcp_service};
 use mcp_gateway::invoke::FunctionNames;
-use mcp_gateway::{Catalog, Gateway, GatewayConfig, TaskKey};
+use mcp_gateway::{Catalog, Gateway, GatewayConfig};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -39,11 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let catalog = Catalog::load(&tools, &definition)?;
     let state_machine_arn = env("MCP_GATEWAY_STATE_MACHINE_ARN")
         .context("set MCP_GATEWAY_STATE_MACHINE_ARN to the agent state machine's ARN")?;
-    let task_key = TaskKey::from_base64(
-        &env("MCP_GATEWAY_TASK_KEY").context("set MCP_GATEWAY_TASK_KEY (base64, 32+ bytes)")?,
-    )
-    .map_err(anyhow::Error::msg)
-    .context("MCP_GATEWAY_TASK_KEY")?;
+    let task_key = mcp_gateway::task_key_source::task_key(env).await?;
     let functions = FunctionNames {
         by_tool: match env("MCP_GATEWAY_TOOL_FUNCTIONS") {
             Some(json) => serde_json::from_str(&json).context(
